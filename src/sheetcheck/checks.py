@@ -1,0 +1,166 @@
+"""The built-in check functions rule packs refer to by name.
+
+Each yields bare findings (row index, column, message parameters); the engine turns them into
+issues with the rule's id, severity, message and location.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from .dates import format_dmy, parse_dmy
+from .engine import Context, TableView, display_value
+from .functions import Finding, ValueResult, check_function
+
+_COLUMNS = {"type": "array", "items": {"type": "string"}, "minItems": 1}
+
+
+@check_function("dmy-date", "value", {"type": "object", "additionalProperties": False})
+def dmy_date(value: Any, args: Mapping[str, Any]) -> ValueResult:
+    """A date cell: a real date, or text in d/m/yyyy; typed value is a ``datetime.date``."""
+    verdict = parse_dmy(value)
+    if verdict.ok:
+        return ValueResult(verdict.date)
+    finding = {"reason": verdict.reason, "suggestion": verdict.suggestion}
+    return ValueResult(None, (finding,))
+
+
+@check_function(
+    "date-order",
+    "table",
+    {
+        "type": "object",
+        "required": ["columns"],
+        "properties": {"columns": {**_COLUMNS, "minItems": 2}},
+        "additionalProperties": False,
+    },
+    columns_from=("columns",),
+)
+def date_order(view: TableView, args: Mapping[str, Any], context: Context) -> Iterator[Finding]:
+    """Dates that must not go backwards, in the order the columns are listed.
+
+    Reported once per row, on the later column of the first pair found out of order (a later
+    column is compared with every earlier one, nearest first).
+    """
+    names = [c for c in args["columns"] if view.has(c)]
+    typed = [view.typed(c) for c in names]
+    for index in view.rows:
+        for later in range(1, len(names)):
+            value = typed[later][index]
+            if value is None:
+                continue
+            for earlier in range(later - 1, -1, -1):
+                other = typed[earlier][index]
+                if other is not None and other > value:
+                    yield Finding(
+                        index,
+                        names[later],
+                        {
+                            "other_column": view.label(names[earlier]),
+                            "other_value": format_dmy(other),
+                            "other_cell": view.cell(names[earlier], index),
+                        },
+                    )
+                    break
+
+
+@check_function(
+    "duplicate-rows",
+    "table",
+    {
+        "type": "object",
+        "required": ["key"],
+        "properties": {"key": _COLUMNS, "ignore_case": {"type": "boolean"}},
+        "additionalProperties": False,
+    },
+    columns_from=("key",),
+)
+def duplicate_rows(view: TableView, args: Mapping[str, Any], context: Context) -> Iterator[Finding]:
+    """Rows sharing the key columns: every row after the first is reported, naming the first.
+
+    Empty key cells take part as empty; rows whose key cells are all empty are ignored.
+    """
+    fold = bool(args.get("ignore_case"))
+    columns = [view.json(c) for c in args["key"]]
+    first: dict[tuple[Any, ...], int] = {}
+    for index in view.rows:
+        key = tuple(_key_part(col[index], fold) for col in columns)
+        if not any(part is not None for part in key):
+            continue
+        seen = first.setdefault(key, index)
+        if seen != index:
+            yield Finding(index, None, {"first_row": view.row_number(seen)})
+
+
+def _key_part(value: Any, fold: bool) -> Any:
+    if fold and isinstance(value, str):
+        return " ".join(value.split()).casefold()
+    return value
+
+
+@check_function(
+    "date-after-import",
+    "table",
+    {
+        "type": "object",
+        "required": ["columns"],
+        "properties": {"columns": _COLUMNS},
+        "additionalProperties": False,
+    },
+    columns_from=("columns",),
+)
+def date_after_import(
+    view: TableView, args: Mapping[str, Any], context: Context
+) -> Iterator[Finding]:
+    """Dates later than the import date."""
+    limit = context.import_date
+    for name in args["columns"]:
+        typed = view.typed(name)
+        for index in view.rows:
+            value = typed[index]
+            if value is not None and value > limit:
+                yield Finding(index, name)
+
+
+@check_function(
+    "date-older-than",
+    "table",
+    {
+        "type": "object",
+        "required": ["columns", "years"],
+        "properties": {"columns": _COLUMNS, "years": {"type": "integer", "minimum": 1}},
+        "additionalProperties": False,
+    },
+    columns_from=("columns",),
+)
+def date_older_than(
+    view: TableView, args: Mapping[str, Any], context: Context
+) -> Iterator[Finding]:
+    """Dates more than ``years`` whole years before the import date."""
+    years = args["years"]
+    limit = _years_before(context.import_date, years)
+    for name in args["columns"]:
+        typed = view.typed(name)
+        for index in view.rows:
+            value = typed[index]
+            if value is not None and value < limit:
+                yield Finding(index, name, {"years": years})
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year - years, day=28)
+
+
+__all__ = [
+    "date_after_import",
+    "date_older_than",
+    "date_order",
+    "display_value",
+    "dmy_date",
+    "duplicate_rows",
+]

@@ -1,0 +1,600 @@
+"""The rule engine: a compiled rule pack applied to a Table gives Issues. Pure, no I/O.
+
+It never validates row by row naively. Cells are normalized and validated once per distinct
+value of a column; row rules (JSON Schema ``allOf`` fragments) are validated once per distinct
+projection of the row onto the columns they read (presence only, where that is all they test);
+table checks are Python functions that see whole columns. That keeps a million-row sheet to a
+few passes over plain lists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import string
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .dates import format_dmy
+from .functions import Finding, ValueResult
+from .model import CellError, CellValue, Issue, Table, UncachedFormula, cell_ref, json_value
+from .packs import EXT, Column, RowRule, RulePack, normalize_header
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Context:
+    """What checks may know beyond the table: the import date and other inputs.
+
+    ``related`` carries other tables or files a pack's checks refer to (another sheet of the
+    same workbook, a baseline export), keyed by the name the pack uses.
+    """
+
+    import_date: dt.date = field(default_factory=dt.date.today)
+    related: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Norm:
+    """One distinct cell value, normalized: shared by every cell holding the same value.
+
+    ``json`` is the value in the row instance JSON Schema sees (text stripped, numbers as
+    numbers, enum members in their canonical spelling, dates as the text written or ISO);
+    ``typed`` what table checks use (a ``datetime.date`` for a valid date, None for an
+    unusable value); ``findings`` the cell-level problems as (rule id, params).
+    """
+
+    json: Any
+    typed: Any
+    findings: tuple[tuple[str, Mapping[str, Any]], ...] = ()
+
+
+# --------------------------------------------------------------------------- header
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderMap:
+    """Which table position holds which pack column, and which columns are missing."""
+
+    positions: Mapping[str, int]  # pack column name -> 0-based header position
+    missing: tuple[Column, ...]
+
+    @property
+    def matched(self) -> int:
+        return len(self.positions)
+
+
+def map_header(pack: RulePack, header: Sequence[object]) -> HeaderMap:
+    index = pack.header_index()
+    positions: dict[str, int] = {}
+    for pos, text in enumerate(header):
+        if text is None:
+            continue
+        col = index.get(normalize_header(text))
+        if col is not None and col.name not in positions:
+            positions[col.name] = pos
+    missing = tuple(c for c in pack.columns if c.name not in positions and not c.optional_column)
+    return HeaderMap(positions, missing)
+
+
+# --------------------------------------------------------------------------- table view
+
+
+class TableView:
+    """What a table check sees: the normalized columns and the rows its ``when`` selected."""
+
+    def __init__(self, checker: _TableChecker, rows: Sequence[int]) -> None:
+        self._checker = checker
+        self.rows = rows
+
+    @property
+    def pack(self) -> RulePack:
+        return self._checker.pack
+
+    def has(self, column: str) -> bool:
+        return column in self._checker.norms
+
+    def typed(self, column: str) -> list[Any]:
+        """Per table row: the typed value (None when empty or unusable)."""
+        return self._checker.typed(column)
+
+    def json(self, column: str) -> list[Any]:
+        """Per table row: the normalized value (None when empty)."""
+        return self._checker.json(column)
+
+    def raw(self, column: str) -> list[CellValue]:
+        return self._checker.raw(column)
+
+    def row_number(self, index: int) -> int:
+        return self._checker.table.row_numbers[index]
+
+    def display(self, column: str, index: int) -> str:
+        return display_value(self._checker.raw(column)[index])
+
+    def cell(self, column: str, index: int) -> str:
+        return self._checker.cell(column, index)
+
+    def label(self, column: str) -> str:
+        """The column's header text as written in the file."""
+        return str(self._checker.table.header[self._checker.header.positions[column]])
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def check_table(pack: RulePack, table: Table, context: Context | None = None) -> list[Issue]:
+    """Every issue ``pack`` finds in ``table``, unsorted."""
+    return _TableChecker(pack, table, context or Context()).run()
+
+
+class _TableChecker:
+    def __init__(self, pack: RulePack, table: Table, context: Context) -> None:
+        self.pack = pack
+        self.table = table
+        self.context = context
+        self.header = map_header(pack, table.header)
+        self.norms: dict[str, list[Norm | None]] = {}
+        self._typed: dict[str, list[Any]] = {}
+        self._json: dict[str, list[Any]] = {}
+        self.issues: list[Issue] = []
+
+    # ---- accessors used by TableView
+    def raw(self, column: str) -> list[CellValue]:
+        return self.table.columns[self.header.positions[column]]
+
+    def typed(self, column: str) -> list[Any]:
+        if column not in self._typed:
+            self._typed[column] = [n.typed if n is not None else None for n in self.norms[column]]
+        return self._typed[column]
+
+    def json(self, column: str) -> list[Any]:
+        if column not in self._json:
+            self._json[column] = [n.json if n is not None else None for n in self.norms[column]]
+        return self._json[column]
+
+    def cell(self, column: str | None, index: int) -> str:
+        pos = self.header.positions.get(column or self.pack.key_column)
+        if pos is None:
+            pos = 0
+        return cell_ref(self.table.row_numbers[index], self.table.col_number(pos))
+
+    # ---- the run
+    def run(self) -> list[Issue]:
+        for col in self.header.missing:
+            self._missing_column(col)
+        for col in self.pack.columns:
+            if col.name in self.header.positions:
+                self._column(col)
+        self._row_rules()
+        for check in self.pack.checks:
+            self._table_check(check)
+        return self._without_shadowed(self.issues)
+
+    def _missing_column(self, col: Column) -> None:
+        names = ", ".join(f'"{n}"' for n in (col.name, *col.aliases))
+        params = {"column": col.name, "aliases": names}
+        rule = self.pack.rules["missing-column"]
+        self.issues.append(
+            Issue(
+                rule=rule.id,
+                severity=rule.severity,
+                sheet=self.table.sheet,
+                row=self.table.header_row,
+                column=col.name,
+                cell=None,
+                value=None,
+                message=_compose(rule.message, rule.why, rule.fix, params),
+                fix=_fill(rule.fix, params),
+            )
+        )
+
+    # ---- cells
+    def _column(self, col: Column) -> None:
+        normalize = _ValueNormalizer(col)
+        raw = self.raw(col.name)
+        norms = normalize.column(raw)
+        self.norms[col.name] = norms
+        for index, norm in enumerate(norms):
+            if norm is not None and norm.findings:
+                for rule_id, params in norm.findings:
+                    self._emit(rule_id, col.name, index, params)
+
+    # ---- row rules: JSON Schema over the projection each rule reads
+    def _row_rules(self) -> None:
+        rules = [r for r in self.pack.row_rules if self._available(r)]
+        if not rules:
+            return
+        verdicts = _project_and_validate(self, rules)
+        for index, errors in verdicts:
+            for rule_id, column in errors:
+                self._emit(rule_id, column, index, {})
+
+    def _available(self, rule: RowRule) -> bool:
+        return all(c in self.norms for c in rule.reads)
+
+    def _table_check(self, check: Any) -> None:
+        if check.when is not None:
+            if not self._available(check.when):
+                return
+            rows: Sequence[int] = [
+                i
+                for i, errs in _project_and_validate(self, [check.when], all_rows=True)
+                if not errs
+            ]
+        else:
+            rows = range(len(self.table))
+        columns = _columns_named(check.function.columns_from, check.args)
+        if any(c not in self.norms for c in columns):
+            return
+        view = TableView(self, rows)
+        for finding in check.function.func(view, check.args, self.context):
+            self._emit(finding.rule or check.rule, finding.column, finding.row, finding.params)
+
+    # ---- issues
+    def _emit(
+        self, rule_id: str, column: str | None, index: int | None, params: Mapping[str, Any]
+    ) -> None:
+        rule = self.pack.rules.get(rule_id) or _builtin_rule(rule_id)
+        table = self.table
+        if index is None:
+            row, cell, value, header_text = table.header_row, None, None, column
+        else:
+            row = table.row_numbers[index]
+            pos = self.header.positions.get(column or self.pack.key_column, None)
+            if pos is None:
+                pos = 0
+            cell = cell_ref(row, table.col_number(pos))
+            value = table.columns[pos][index]
+            header_text = str(table.header[pos]) if column is not None else None
+        fields = self._message_fields(
+            column=column, header_text=header_text, index=index, row=row, cell=cell, value=value
+        )
+        fields.update(params)
+        self.issues.append(
+            Issue(
+                rule=rule_id,
+                severity=rule.severity,
+                sheet=table.sheet,
+                row=row,
+                column=header_text,
+                cell=cell,
+                value=json_value(value),
+                message=_compose(rule.message, rule.why, rule.fix, fields),
+                fix=_fill(rule.fix, fields),
+            )
+        )
+
+    def _message_fields(
+        self,
+        *,
+        column: str | None,
+        header_text: str | None,
+        index: int | None,
+        row: int,
+        cell: str | None,
+        value: Any,
+    ) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "column": header_text or column or "",
+            "cell": cell or f"row {row}",
+            "row": row,
+            "value": display_value(value),
+            "value_q": quote(value),
+            "import_date": format_dmy(self.context.import_date),
+            "suggestion": "",
+            "suggestion_text": "",
+            "reason": "",
+        }
+        if index is not None:
+            for name, col in self.pack.row_fields.items():
+                if col in self.norms:
+                    norm = self.norms[col][index]
+                    fields[name] = display_value(norm.json if norm is not None else None)
+                else:
+                    fields[name] = ""
+        return fields
+
+    @staticmethod
+    def _without_shadowed(issues: list[Issue]) -> list[Issue]:
+        """An error value or uncalculated formula explains every other problem of its cell."""
+        broken = {
+            (i.sheet, i.cell) for i in issues if i.rule in ("cell-error", "formula-not-calculated")
+        }
+        if not broken:
+            return issues
+        return [
+            i
+            for i in issues
+            if i.rule in ("cell-error", "formula-not-calculated") or (i.sheet, i.cell) not in broken
+        ]
+
+
+def _columns_named(arg_names: Iterable[str], args: Mapping[str, Any]) -> list[str]:
+    names: list[str] = []
+    for arg in arg_names:
+        value = args.get(arg)
+        if isinstance(value, str):
+            names.append(value)
+        elif value:
+            names.extend(value)
+    return names
+
+
+def _project_and_validate(
+    checker: _TableChecker, rules: Sequence[RowRule], all_rows: bool = False
+) -> Iterator[tuple[int, list[tuple[str, str | None]]]]:
+    """(row index, [(rule id, column)]) for rows with errors (every row when ``all_rows``).
+
+    The key of a row is its projection onto the columns the rules read: the value where a
+    rule looks at it, mere presence otherwise. Distinct keys are validated once.
+    """
+    from jsonschema import Draft202012Validator
+
+    reads: dict[str, bool] = {}
+    for rule in rules:
+        for col, by_value in rule.reads.items():
+            reads[col] = reads.get(col, False) or by_value
+    names = list(reads)
+    columns = [
+        checker.json(c) if reads[c] else [v is not None for v in checker.json(c)] for c in names
+    ]
+    validators = [(rule, Draft202012Validator(_strip_ext(rule.schema))) for rule in rules]
+    cache: dict[tuple[Any, ...], list[tuple[str, str | None]]] = {}
+    for index, key in enumerate(zip(*columns, strict=True)):
+        errors = cache.get(key)
+        if errors is None:
+            instance = {
+                name: (value if reads[name] else "present")
+                for name, value in zip(names, key, strict=True)
+                if (value is not None if reads[name] else value)
+            }
+            errors = cache[key] = _row_errors(validators, instance, checker.pack.key_column)
+        if errors or all_rows:
+            yield index, errors
+
+
+def _row_errors(
+    validators: Sequence[tuple[RowRule, Any]], instance: Mapping[str, Any], key_column: str
+) -> list[tuple[str, str | None]]:
+    found: list[tuple[str, str | None]] = []
+    for rule, validator in validators:
+        for error in validator.iter_errors(instance):
+            if error.validator == "required":
+                columns = [c for c in error.validator_value if c not in instance]
+            elif error.path:
+                columns = [str(error.path[0])]
+            else:
+                columns = [rule.column or key_column]
+            for column in columns:
+                if (rule.rule, column) not in found:
+                    found.append((rule.rule, column))
+    return found
+
+
+def _strip_ext(schema: Any) -> Any:
+    """A schema without our annotations (jsonschema ignores them, but caching keys stay small)."""
+    if isinstance(schema, Mapping):
+        return {k: _strip_ext(v) for k, v in schema.items() if k != EXT}
+    if isinstance(schema, list):
+        return [_strip_ext(v) for v in schema]
+    return schema
+
+
+# --------------------------------------------------------------------------- cell values
+
+
+class _ValueNormalizer:
+    """Normalizes and validates the cells of one column, once per distinct value."""
+
+    def __init__(self, col: Column) -> None:
+        self.col = col
+        self.validator: Any = None
+        if col.has_value_rules:
+            from jsonschema import Draft202012Validator
+
+            self.validator = Draft202012Validator(col.schema)
+        self.enum_index = {_fold(m): m for m in col.enum} if col.enum and col.ignore_case else None
+
+    def column(self, raw: Sequence[CellValue]) -> list[Norm | None]:
+        texts: dict[str, Norm | None] = {}
+        others: dict[tuple[type, Any], Norm | None] = {}
+        out: list[Norm | None] = []
+        append = out.append
+        text_get = texts.get
+        for value in raw:
+            if value is None:
+                append(None)
+            elif value.__class__ is str:
+                norm = text_get(value, _MISSING)
+                if norm is _MISSING:
+                    norm = texts[value] = self.one(value)
+                append(norm)  # type: ignore[arg-type]  # _MISSING was replaced above
+            else:
+                key = (value.__class__, value)
+                norm = others.get(key, _MISSING)
+                if norm is _MISSING:
+                    norm = others[key] = self.one(value)
+                append(norm)  # type: ignore[arg-type]  # _MISSING was replaced above
+        return out
+
+    def one(self, value: CellValue) -> Norm | None:
+        if isinstance(value, CellError):
+            return Norm(value.code, None, (("cell-error", {"error": value.code}),))
+        if isinstance(value, UncachedFormula):
+            return Norm(
+                value.formula, None, (("formula-not-calculated", {"formula": value.formula}),)
+            )
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+        col = self.col
+        if col.function is not None:
+            result: ValueResult = col.function.func(value, col.args)
+            json = value if isinstance(value, str) else _json_text(value, result.typed)
+            found = tuple((f.get("rule", col.rule or ""), f) for f in result.findings)
+            return Norm(json, result.typed, found)
+        json = self._coerce(value)
+        findings = self._validate(json) if self.validator is not None else ()
+        return Norm(json, json if not findings else None, findings)
+
+    def _coerce(self, value: CellValue) -> Any:
+        kind = self.col.json_type
+        if kind in ("number", "integer"):
+            if isinstance(value, str) and _NUMBER.fullmatch(value):
+                number = float(value)
+                return int(number) if number.is_integer() else number
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            return json_value(value)
+        text = display_value(value) if not isinstance(value, str) else value
+        if self.enum_index is not None:
+            return self.enum_index.get(_fold(text), text)
+        if kind == "string" or self.col.enum is not None:
+            return text
+        return json_value(value)
+
+    def _validate(self, json: Any) -> tuple[tuple[str, Mapping[str, Any]], ...]:
+        found: dict[str, dict[str, Any]] = {}
+        for error in self.validator.iter_errors(json):
+            rule, params = _annotation_for(self.col.schema, error.schema_path)
+            rule = rule or self.col.rule or ""
+            if rule in found:
+                continue
+            if self.col.enum is not None and error.validator == "enum":
+                params = {**params, **_enum_suggestion(json, self.col.enum)}
+            found[rule] = params
+        return tuple(found.items())
+
+
+def _json_text(value: CellValue, typed: Any) -> Any:
+    if isinstance(typed, dt.date):
+        return typed.isoformat()
+    return json_value(value)
+
+
+def _annotation_for(
+    schema: Mapping[str, Any], path: Iterable[Any]
+) -> tuple[str | None, dict[str, Any]]:
+    """The rule id and message parameters of the innermost annotation along ``path``."""
+    rule: str | None = None
+    params: dict[str, Any] = {}
+    node: Any = schema
+    for step in [None, *path]:
+        if step is not None:
+            try:
+                node = node[step]
+            except (KeyError, IndexError, TypeError):
+                break
+        if isinstance(node, Mapping) and isinstance(node.get(EXT), Mapping):
+            annotation = node[EXT]
+            if "rule" in annotation and step is not None:
+                rule = annotation["rule"]
+            params.update({k: v for k, v in annotation.items() if k in ("reason",)})
+    return rule, params
+
+
+def _enum_suggestion(value: Any, members: Sequence[Any]) -> dict[str, str]:
+    options = {_fold(m): str(m) for m in members}
+    close = difflib.get_close_matches(_fold(value), list(options), n=1, cutoff=0.6)
+    if not close:
+        return {}
+    best = options[close[0]]
+    return {"suggestion": best, "suggestion_text": f' (did you mean "{best}"?)'}
+
+
+def _fold(value: Any) -> str:
+    return " ".join(str(value).split()).casefold()
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def display_value(value: Any) -> str:
+    """A cell value as a person would recognise it in the sheet."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return format_dmy(value.date())
+        return f"{format_dmy(value.date())} {value.strftime('%H:%M')}"
+    if isinstance(value, dt.date):
+        return format_dmy(value)
+    return str(value).strip() if isinstance(value, str) else str(value)
+
+
+def quote(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value.strip()}"'
+    return display_value(value)
+
+
+class _Formatter(string.Formatter):
+    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
+        if isinstance(key, str) and key not in kwargs:
+            raise KeyError(f"message placeholder {{{key}}} has no value")
+        return super().get_value(key, args, kwargs)
+
+
+_FORMATTER = _Formatter()
+
+
+def _fill(template: str, fields: Mapping[str, Any]) -> str:
+    params = dict(fields)
+    suggestion = params.get("suggestion")
+    if suggestion and not params.get("suggestion_text"):
+        params["suggestion_text"] = f" (did you mean {suggestion}?)"
+    return _FORMATTER.vformat(template, (), params)
+
+
+def _compose(message: str, why: str, fix: str, fields: Mapping[str, Any]) -> str:
+    parts = (_fill(message, fields), _fill(why, fields), _fill(fix, fields))
+    return " ".join(p if p.endswith((".", "?", "!")) else p + "." for p in parts if p)
+
+
+# --------------------------------------------------------------------------- built-in rules
+
+_BUILTIN_MESSAGES = {
+    "cell-error": (
+        "error",
+        "Spreadsheet error value",
+        "{cell} holds the error value {error} instead of a {column}.",
+        "The import would store the text of the error, or reject the row.",
+        "Fix the formula that produces the error, or type the value in.",
+    ),
+    "formula-not-calculated": (
+        "error",
+        "Formula without a calculated value",
+        "{cell} holds the formula {formula} but the file has no calculated value for it.",
+        "The import reads the saved value, not the formula; this cell would arrive empty.",
+        "Open the file in Excel, let it recalculate, and save it again (or paste the values).",
+    ),
+}
+
+
+def _builtin_rule(rule_id: str) -> Any:
+    from .packs import Rule
+
+    if rule_id not in _BUILTIN_MESSAGES:
+        raise KeyError(f"rule '{rule_id}' is not defined")
+    severity, title, message, why, fix = _BUILTIN_MESSAGES[rule_id]
+    return Rule(rule_id, severity, title, message, why, fix)  # type: ignore[arg-type]  # literal severities
+
+
+def rule_catalogue(pack: RulePack) -> dict[str, Any]:
+    """Every rule the pack can report, including the engine's built-in ones."""
+    catalogue: dict[str, Any] = {rid: _builtin_rule(rid) for rid in _BUILTIN_MESSAGES}
+    catalogue.update(pack.rules)
+    return catalogue
+
+
+__all__ = ["Context", "Finding", "HeaderMap", "Norm", "TableView", "check_table", "map_header"]
