@@ -188,8 +188,7 @@ class _TableChecker:
                 column=col.name,
                 cell=None,
                 value=None,
-                message=_compose(rule.message, rule.why, rule.fix, params),
-                fix=_fill(rule.fix, params),
+                **_message_parts(rule, params),
             )
         )
 
@@ -264,8 +263,7 @@ class _TableChecker:
                 column=header_text,
                 cell=cell,
                 value=json_value(value),
-                message=_compose(rule.message, rule.why, rule.fix, fields),
-                fix=_fill(rule.fix, fields),
+                **_message_parts(rule, fields),
             )
         )
 
@@ -556,9 +554,21 @@ def _fill(template: str, fields: Mapping[str, Any]) -> str:
     return _FORMATTER.vformat(template, (), params)
 
 
-def _compose(message: str, why: str, fix: str, fields: Mapping[str, Any]) -> str:
-    parts = (_fill(message, fields), _fill(why, fields), _fill(fix, fields))
-    return " ".join(p if p.endswith((".", "?", "!")) else p + "." for p in parts if p)
+def _sentence(text: str) -> str:
+    return text if not text or text.endswith((".", "?", "!")) else text + "."
+
+
+def _message_parts(rule: Any, fields: Mapping[str, Any]) -> dict[str, str]:
+    """The issue's message and its three parts, placeholders filled."""
+    what = _sentence(_fill(rule.message, fields))
+    why = _sentence(_fill(rule.why, fields))
+    fix = _sentence(_fill(rule.fix, fields))
+    return {
+        "message": " ".join(p for p in (what, why, fix) if p),
+        "what": what,
+        "why": why,
+        "fix": fix,
+    }
 
 
 # --------------------------------------------------------------------------- built-in rules

@@ -104,8 +104,8 @@ class Issue:
     """One problem found, with its location.
 
     ``message`` is the full plain-English text: what is wrong (with the value), why the target
-    system cares, and how to fix it. ``fix`` repeats the last part on its own for places that
-    show it separately (cell notes).
+    system cares, and how to fix it. ``what``, ``why`` and ``fix`` are its three parts, for
+    places that show them separately (grouped text report, cell notes).
     """
 
     rule: str
@@ -117,6 +117,8 @@ class Issue:
     value: Any
     message: str
     fix: str = ""
+    what: str = ""
+    why: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +131,8 @@ class Issue:
             "value": json_value(self.value),
             "message": self.message,
             "fix": self.fix,
+            "what": self.what,
+            "why": self.why,
         }
 
 

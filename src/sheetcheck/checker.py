@@ -1,0 +1,173 @@
+"""Checking a file: choose the rule pack and sheet, read the table, run the engine.
+
+This is the one place the stages meet: reader -> header detection -> engine -> FileReport.
+Every front end (command line, Python API, Excel button) calls into here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from .engine import Context, check_table
+from .errors import InputError, UsageError
+from .model import FileReport, Report, sort_key
+from .packs import RulePack, bundled_pack_names, load_pack
+from .tables import HeaderMatch, build_table, find_header
+
+if TYPE_CHECKING:
+    from .limits import Limits
+    from .readers import SheetGrid, WorkbookReader
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """How to check a file. ``template`` is a bundled pack's name or a pack file's path;
+    None picks the pack whose columns best match the header.
+
+    ``isolate`` parses in a child process with ``limits`` on memory and time (the command
+    line always does; the API does when asked). ``inputs`` names the other files a pack may
+    read (``{"baseline": "current.xlsx"}``); ``params`` carries pack-specific settings.
+    """
+
+    template: str | None = None
+    sheet: str | None = None
+    import_date: dt.date | None = None
+    limits: Limits | None = None
+    isolate: bool = False
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    progress: Callable[[str, float], None] | None = None
+
+
+def check(
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    template: str | None = None,
+    *,
+    sheet: str | None = None,
+    import_date: dt.date | None = None,
+    strict: bool = False,
+    isolate: bool = False,
+) -> Report:
+    """Check one file or several; see README "Python API".
+
+    Raises :class:`~sheetcheck.errors.SheetcheckError` when a file or the rule pack cannot be
+    used at all; every problem inside a readable file is an Issue in the Report.
+    """
+    items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    options = CheckOptions(template=template, sheet=sheet, import_date=import_date, isolate=isolate)
+    return Report([check_file(p, options) for p in items], strict=strict)
+
+
+def check_file(path: str | os.PathLike[str], options: CheckOptions) -> FileReport:
+    """One file's report. Raises SheetcheckError when the file cannot be checked."""
+    name = os.fspath(path)
+    pack = load_pack(options.template) if options.template else None  # pack errors come first
+    if not os.path.exists(name):
+        raise InputError(name, "no such file")
+    if os.path.isdir(name):
+        raise InputError(name, "is a folder, not a spreadsheet")
+    if options.isolate:
+        from .isolate import run_isolated
+        from .limits import DEFAULT_LIMITS
+
+        child_options = replace(options, isolate=False)
+        return run_isolated(
+            _check_inline, name, pack, child_options, limits=options.limits or DEFAULT_LIMITS
+        )
+    return _check_inline(name, pack, options)
+
+
+def _check_inline(path: str, pack: RulePack | None, options: CheckOptions) -> FileReport:
+    from .readers import open_workbook
+
+    with open_workbook(path, options.limits) as book:
+        match, grid = _locate(book, pack, options.sheet)
+        table = build_table(grid, match.offset)
+        del grid  # the Table holds what is needed; let the rest go before the engine runs
+        context = Context(
+            import_date=options.import_date or dt.date.today(),
+            options=dict(options.params),
+        )
+        issues = check_table(match.pack, table, context)
+    issues.sort(key=sort_key)
+    return FileReport(
+        file=path,
+        template=match.pack.name,
+        sheet=match.sheet,
+        header_row=match.header_row,
+        rows=len(table),
+        issues=issues,
+        template_reason="" if pack is not None else match.describe(),
+        extra={"first_col": table.first_col},
+    )
+
+
+def check_grid(
+    grid: SheetGrid, *, template: str | RulePack | None = None, context: Context | None = None
+) -> FileReport:
+    """Check cells already in memory (the Excel front end reads them in one call)."""
+    pack = load_pack(template) if isinstance(template, str) else template
+    candidates = [pack] if pack is not None else [load_pack(n) for n in bundled_pack_names()]
+    match = _best_match(candidates, grid)
+    if match is None:
+        raise _no_header(grid.name, pack)
+    table = build_table(grid, match.offset)
+    issues = sorted(check_table(match.pack, table, context or Context()), key=sort_key)
+    return FileReport(
+        file=grid.name,
+        template=match.pack.name,
+        sheet=grid.name,
+        header_row=match.header_row,
+        rows=len(table),
+        issues=issues,
+        template_reason="" if pack is not None else match.describe(),
+        extra={"first_col": table.first_col},
+    )
+
+
+def _locate(
+    book: WorkbookReader, pack: RulePack | None, sheet: str | None
+) -> tuple[HeaderMatch, SheetGrid]:
+    """The sheet and header row to check: the first sheet with a matching header."""
+    if sheet is not None and sheet not in book.sheet_names:
+        known = ", ".join(repr(s) for s in book.sheet_names)
+        raise UsageError(f"{book.path}: no sheet named {sheet!r} (sheets: {known})")
+    names = [sheet] if sheet is not None else list(book.sheet_names)
+    candidates = [pack] if pack is not None else [load_pack(n) for n in bundled_pack_names()]
+    for name in names:
+        grid = book.read_sheet(name)
+        match = _best_match(candidates, grid)
+        if match is not None:
+            return match, grid
+    if not names:
+        raise InputError(book.path, "the workbook has no sheets")
+    raise _no_header(book.path, pack)
+
+
+def _best_match(packs: Sequence[RulePack], grid: SheetGrid) -> HeaderMatch | None:
+    best: HeaderMatch | None = None
+    for pack in packs:
+        match = find_header(pack, grid)
+        if match is not None and (best is None or match.score > best.score):
+            best = match
+    return best
+
+
+def _no_header(path: str, pack: RulePack | None) -> InputError:
+    if pack is None:
+        return InputError(
+            path,
+            "no sheet has a header row that matches a known template",
+            "put the template's column headings in one of the first 20 rows, "
+            "or name the template with --template",
+        )
+    expected = ", ".join(c.name for c in pack.columns if not c.optional_column)
+    return InputError(
+        path,
+        f"no header row for {pack.name} in the first {pack.header_search_rows} rows of any sheet",
+        f"the header needs the columns {expected}",
+    )

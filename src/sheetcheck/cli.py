@@ -1,0 +1,261 @@
+"""The command line: a thin layer over :mod:`sheetcheck.checker` and the writers.
+
+Exit codes: 0 nothing blocks the upload, 1 errors found (or warnings with --strict), 2 some
+input could not be used (one line on stderr says which and why).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from . import __version__
+from .errors import SheetcheckError, UsageError
+from .model import FileReport, Report
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad command line in one line, exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD: {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="sheetcheck",
+        description="Check learner-record migration spreadsheets before you upload them.",
+    )
+    parser.add_argument("--version", action="version", version=f"sheetcheck {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+    _add_check(commands)
+    _add_clean(commands)
+    _add_rules(commands)
+    for module in ("template", "excel", "export"):
+        _register_optional(module, commands)
+    return parser
+
+
+def _register_optional(module: str, commands: argparse._SubParsersAction) -> None:
+    """Subcommands whose modules register themselves (templates, Excel, export)."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(f"sheetcheck.{module}")
+    except ImportError:
+        return
+    register = getattr(mod, "register_cli", None)
+    if register is not None:
+        register(commands)
+
+
+def _add_check(commands: argparse._SubParsersAction) -> None:
+    check = commands.add_parser(
+        "check",
+        help="check one or more workbooks and report every problem",
+        description="Check workbooks (xlsx, xlsm, xls, xlsb, ods, csv) against a migration template's rules.",
+    )
+    check.add_argument("files", nargs="+", metavar="FILE", help="workbooks to check")
+    check.add_argument(
+        "-t",
+        "--template",
+        metavar="NAME|PACK.json",
+        help="bundled template name (see 'sheetcheck rules') or a rule pack file; "
+        "default: the template whose columns best match the header",
+    )
+    check.add_argument(
+        "--sheet",
+        metavar="NAME",
+        help="the sheet to check (default: the first with a matching header)",
+    )
+    check.add_argument(
+        "-f", "--format", choices=("text", "json", "csv"), default="text", help="report format"
+    )
+    check.add_argument(
+        "-o", "--output", metavar="FILE", help="write the report to FILE instead of the screen"
+    )
+    check.add_argument(
+        "--import-date",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the day the file will be uploaded (future and archived dates are relative to it; default: today)",
+    )
+    check.add_argument("--strict", action="store_true", help="warnings also make the exit code 1")
+    check.add_argument(
+        "-q", "--quiet", action="store_true", help="print only the summary line of each file"
+    )
+    check.add_argument(
+        "--annotate",
+        metavar="OUT.xlsx",
+        help="also write a copy of the workbook with bad cells highlighted, notes and an Issues sheet",
+    )
+    check.add_argument(
+        "--force", action="store_true", help="annotate even if parts of the workbook would be lost"
+    )
+    from .limits import add_limit_options
+
+    add_limit_options(check)
+    check.set_defaults(handler=_run_check)
+
+
+def _add_clean(commands: argparse._SubParsersAction) -> None:
+    clean = commands.add_parser(
+        "clean",
+        help="remove sheetcheck's annotations from a workbook",
+        description="Write a copy of an annotated workbook with every annotation removed and the original fills and notes restored.",
+    )
+    clean.add_argument("file", metavar="FILE")
+    clean.add_argument(
+        "-o", "--output", metavar="OUT", required=True, help="where to write the cleaned copy"
+    )
+    clean.set_defaults(handler=_run_clean)
+
+
+def _add_rules(commands: argparse._SubParsersAction) -> None:
+    rules = commands.add_parser(
+        "rules",
+        help="list the bundled templates, or the rules of one",
+        description="Without NAME, list the bundled templates. With NAME (or a pack file), list its columns and rules.",
+    )
+    rules.add_argument("template", nargs="?", metavar="NAME|PACK.json")
+    rules.set_defaults(handler=_run_rules)
+
+
+# --------------------------------------------------------------------------- handlers
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from .checker import CheckOptions, check_file
+    from .limits import limits_from_args
+    from .progress import Progress
+
+    if args.annotate and len(args.files) != 1:
+        raise UsageError("--annotate takes exactly one input file")
+    options = CheckOptions(
+        template=args.template,
+        sheet=args.sheet,
+        import_date=args.import_date,
+        limits=limits_from_args(args),
+        isolate=True,
+        inputs=getattr(args, "inputs", {}) or {},
+        params=getattr(args, "params", {}) or {},
+    )
+    reports: list[FileReport] = []
+    with Progress(enabled=None if not args.quiet else False) as progress:
+        for done, path in enumerate(args.files):
+            progress.update(f"checking {os.path.basename(path)}", done, len(args.files))
+            try:
+                reports.append(check_file(path, options))
+            except SheetcheckError as err:
+                if isinstance(err, UsageError) or _is_pack_error(err):
+                    raise
+                _error_line(str(err))
+                reports.append(FileReport(file=path, error=str(err)))
+    report = Report(reports, strict=args.strict)
+    _emit(report, args)
+    if args.annotate and reports[0].error is None:
+        from .annotate import annotate
+
+        annotate(args.files[0], args.annotate, reports[0], force=args.force)
+    return report.exit_code
+
+
+def _is_pack_error(err: SheetcheckError) -> bool:
+    from .errors import PackError
+
+    return isinstance(err, PackError)
+
+
+def _emit(report: Report, args: argparse.Namespace) -> None:
+    from .report import write_report
+
+    if args.output:
+        write_atomically(
+            Path(args.output), lambda out: write_report(report, out, args.format, quiet=args.quiet)
+        )
+    else:
+        write_report(report, sys.stdout, args.format, quiet=args.quiet)
+
+
+def write_atomically(target: Path, write: Callable[[TextIO], None]) -> None:
+    """Write a text file via a temporary file in the same folder, then rename it into place."""
+    folder = target.parent if str(target.parent) else Path()
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            write(out)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _run_clean(args: argparse.Namespace) -> int:
+    from .annotate import clean
+
+    clean(args.file, args.output)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _run_rules(args: argparse.Namespace) -> int:
+    from .engine import rule_catalogue
+    from .packs import bundled_pack_names, load_pack
+
+    if args.template is None:
+        for name in bundled_pack_names():
+            pack = load_pack(name)
+            print(f"{name:<32} {pack.title}: {pack.description}")
+        return 0
+    pack = load_pack(args.template)
+    print(f"{pack.name}: {pack.title}\n\nColumns:")
+    for col in pack.columns:
+        aliases = f" (also: {', '.join(col.aliases)})" if col.aliases else ""
+        optional = " [optional]" if col.optional_column else ""
+        print(f"  {col.name}{optional}{aliases}\n      {col.description}")
+    print("\nRules:")
+    for rule in rule_catalogue(pack).values():
+        print(f"  {rule.id:<30} {rule.severity:<8} {rule.title}")
+    return 0
+
+
+def _error_line(text: str) -> None:
+    sys.stderr.write(f"sheetcheck: {text}\n")
+    sys.stderr.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``sheetcheck`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except SheetcheckError as err:
+        _error_line(str(err))
+        return err.exit_code
+    except KeyboardInterrupt:
+        _error_line("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def run() -> NoReturn:
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The text report: grouped by rule, most severe first, readable in a terminal."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable
+from typing import TextIO
+
+from ..model import SEVERITY_ORDER, FileReport, Issue, Report
+from ..safety import cell_text
+
+WIDTH = 100
+
+
+def summary_line(item: FileReport, strict: bool = False) -> str:
+    """'file.xlsx: 12 errors, 3 warnings, 1 info in 412 rows (enrollment-history): NOT READY'."""
+    if item.error is not None:
+        return f"{item.file}: could not be checked: {item.error}"
+    counts = f"{_plural(item.errors, 'error')}, {_plural(item.warnings, 'warning')}, {_plural(item.infos, 'info')}"
+    verdict = "ready to upload" if item.is_valid(strict) else "NOT READY to upload"
+    return f"{item.file}: {counts} in {_plural(item.rows, 'row')} ({item.template}): {verdict}"
+
+
+def _plural(count: int, word: str) -> str:
+    if word == "info":
+        return f"{count:,} info"
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
+
+
+def write_text(report: Report, out: TextIO, *, quiet: bool = False) -> None:
+    checked = [f for f in report.files if f.error is None]
+    for item in checked:
+        if quiet:
+            out.write(summary_line(item, report.strict) + "\n")
+        else:
+            _write_file(item, out, report.strict)
+    if len(report.files) > 1:
+        ready = sum(1 for f in checked if f.is_valid(report.strict))
+        failed = len(report.files) - len(checked)
+        line = (
+            f"{len(report.files)} files: {ready} ready, {len(checked) - ready} with problems to fix"
+        )
+        if failed:
+            line += f", {failed} could not be checked"
+        out.write(line + "\n")
+
+
+def _write_file(item: FileReport, out: TextIO, strict: bool) -> None:
+    out.write(f"{item.file}\n")
+    template = item.template or "?"
+    if item.template_reason:
+        template += f" (chosen because {item.template_reason})"
+    out.write(f"  template: {template}\n")
+    out.write(
+        f"  sheet:    {item.sheet!r}, header on row {item.header_row}, {_plural(item.rows, 'data row')}\n"
+    )
+    for key, value in item.extra.items():
+        if isinstance(value, str) and not key.startswith("_"):
+            out.write(f"  {key}: {value}\n")
+    out.write("\n")
+    for group in _groups(item.issues):
+        _write_group(group, out)
+    sections = item.extra.get("sections", [])
+    for title, lines in sections if isinstance(sections, list) else []:
+        out.write(f"{title}\n")
+        for line in lines:
+            out.write(f"  {line}\n")
+        out.write("\n")
+    out.write(summary_line(item, strict) + "\n\n")
+
+
+def _groups(issues: Iterable[Issue]) -> list[list[Issue]]:
+    by_rule: dict[str, list[Issue]] = {}
+    for issue in issues:
+        by_rule.setdefault(issue.rule, []).append(issue)
+    return sorted(by_rule.values(), key=lambda g: (SEVERITY_ORDER[g[0].severity], g[0].rule))
+
+
+def _write_group(group: list[Issue], out: TextIO) -> None:
+    first = group[0]
+    out.write(f"{first.severity.upper()}  {first.rule}  ({len(group):,})\n")
+    if first.why:
+        out.write(_wrap(f"why: {first.why}", "  ", "       "))
+    common_fix = first.fix if all(i.fix == first.fix for i in group) else ""
+    if common_fix:
+        out.write(_wrap(f"fix: {common_fix}", "  ", "       "))
+    for issue in group:
+        where = issue.cell or f"row {issue.row}"
+        if issue.sheet and issue.cell:
+            where = issue.cell
+        out.write(_wrap(cell_text(issue.what or issue.message), f"  {where:<8}", " " * 10))
+        if not common_fix and issue.fix:
+            out.write(_wrap(f"fix: {issue.fix}", " " * 10, " " * 15))
+    out.write("\n")
+
+
+def _wrap(text: str, first: str, rest: str) -> str:
+    return (
+        textwrap.fill(
+            text, WIDTH, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+        )
+        + "\n"
+    )

@@ -1,0 +1,106 @@
+"""From a sheet's cells to a Table: find the header row, keep the data below it.
+
+The header row is the first row, within the pack's search window (20 rows by default), whose
+cells name enough of the pack's columns; title rows above it are fine. Blank rows are skipped
+and do not end the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .engine import HeaderMap, map_header
+from .model import CellValue, Table
+
+if TYPE_CHECKING:
+    from .packs import RulePack
+    from .readers import SheetGrid
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderMatch:
+    """Where a pack's header sits in a sheet, and how well it matches."""
+
+    pack: RulePack
+    sheet: str
+    offset: int  # index into grid.rows
+    header_row: int  # sheet row number
+    header: HeaderMap
+
+    @property
+    def score(self) -> tuple[float, int]:
+        """Share of the pack's columns found, then their count: higher is better."""
+        return (self.header.matched / len(self.pack.columns), self.header.matched)
+
+    def describe(self) -> str:
+        return (
+            f"its header (row {self.header_row} of sheet {self.sheet!r}) names "
+            f"{self.header.matched} of the {len(self.pack.columns)} columns of {self.pack.name}"
+        )
+
+
+def is_header(pack: RulePack, header: HeaderMap) -> bool:
+    """Enough of the pack's columns to be its header: two or more, and half the required ones."""
+    required = sum(1 for c in pack.columns if not c.optional_column)
+    return header.matched >= min(2, len(pack.columns)) and header.matched * 2 >= required
+
+
+def find_header(pack: RulePack, grid: SheetGrid) -> HeaderMatch | None:
+    """The first row of ``grid`` within the search window that is ``pack``'s header."""
+    for offset, row in enumerate(grid.rows[: pack.header_search_rows]):
+        if not row:
+            continue
+        header = map_header(pack, [_text(v) for v in row])
+        if is_header(pack, header):
+            return HeaderMatch(pack, grid.name, offset, grid.first_row + offset, header)
+    return None
+
+
+def _text(value: CellValue) -> str | None:
+    if value is None:
+        return None
+    return str(value)
+
+
+def build_table(grid: SheetGrid, offset: int) -> Table:
+    """The Table whose header is ``grid.rows[offset]``: header cells as written, data below."""
+    header_cells = grid.rows[offset]
+    filled = [i for i, v in enumerate(header_cells) if v is not None and str(v).strip()]
+    start, stop = (filled[0], filled[-1] + 1) if filled else (0, 0)
+    header = [_text(v) or "" for v in header_cells[start:stop]]
+    width = stop - start
+    numbers: list[int] = []
+    kept: list[Sequence[CellValue]] = []
+    first_row = grid.first_row + offset + 1
+    for k, row in enumerate(grid.rows[offset + 1 :]):
+        cells = row[start:stop]
+        if _has_data(cells):
+            if len(cells) < width:
+                cells = [*cells, *([None] * (width - len(cells)))]
+            kept.append(cells)
+            numbers.append(first_row + k)
+    columns: list[list[CellValue]] = (
+        [list(col) for col in zip(*kept, strict=True)] if kept else [[] for _ in header]
+    )
+    return Table(
+        sheet=grid.name,
+        header_row=grid.first_row + offset,
+        header=header,
+        first_col=grid.first_col + start,
+        row_numbers=numbers,
+        columns=columns,
+    )
+
+
+def _has_data(cells: Sequence[Any]) -> bool:
+    for value in cells:
+        if value is None:
+            continue
+        if value.__class__ is str:
+            if value and not value.isspace():
+                return True
+        else:
+            return True
+    return False
