@@ -1,0 +1,242 @@
+"""Splicing a worksheet part: new style indexes on flagged cells, and elements added.
+
+The sheet XML is never parsed into a tree and written back: we locate the start tags of the
+rows and cells we need and replace exactly those characters. Each splice is remembered
+(where it landed, and the text it replaced) so that ``clean`` can put back the original
+characters one for one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..model import column_index, column_letter
+
+_P = r"(?:[A-Za-z_][\w.-]*:)?"
+_ROW = re.compile(rf"<({_P})row\b[^>]*>")
+_CELL = re.compile(rf"<{_P}c\b[^>]*>")
+_ROW_END = re.compile(rf"</{_P}row\s*>")
+_REF = re.compile(r"\sr\s*=\s*([\"'])\$?([A-Za-z]{1,3})\$?(\d+)\1")
+_ROW_NUM = re.compile(r"\sr\s*=\s*([\"'])(\d+)\1")
+_S = re.compile(r"(\ss\s*=\s*)([\"'])(\d*)\2")
+
+# CT_Worksheet's children in schema order; an element we add goes before the first later one.
+WORKSHEET_ORDER = (
+    "sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr",
+    "sheetProtection", "protectedRanges", "scenarios", "autoFilter", "sortState",
+    "dataConsolidate", "customSheetViews", "mergeCells", "phoneticPr", "conditionalFormatting",
+    "dataValidations", "hyperlinks", "printOptions", "pageMargins", "pageSetup", "headerFooter",
+    "rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors", "smartTags",
+    "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects",
+    "controls", "webPublishItems", "tableParts", "extLst",
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class Splice:
+    """Replace ``text[start:end]`` of the original part with ``new``."""
+
+    start: int
+    end: int
+    new: str
+
+
+@dataclass(slots=True)
+class SheetScan:
+    """What we learned reading one worksheet: cell style indexes and where things are."""
+
+    text: str
+    prefix: str  # the prefix of the spreadsheetml namespace, with colon ('' if default)
+    styles: dict[tuple[int, int], int] = field(default_factory=dict)  # (row, col) -> xf
+    unplaceable: set[int] = field(default_factory=set)  # rows whose cells lack references
+    last_row: int = 0
+    header_last_col: int = 0
+
+
+def root_prefix(text: str) -> str:
+    root = re.search(rf"<({_P})worksheet\b", text)
+    return root.group(1) if root else ""
+
+
+def _sheet_data_span(text: str) -> tuple[int, int] | None:
+    start = re.search(rf"<{_P}sheetData\b[^>]*>", text)
+    if start is None or start.group(0).endswith("/>"):
+        return None
+    end = re.search(rf"</{_P}sheetData\s*>", text[start.end() :])
+    if end is None:
+        return None
+    return start.end(), start.end() + end.start()
+
+
+def _rows(text: str) -> list[tuple[int, int, int, int]]:
+    """(row number, tag start, tag end, end of the row element) for every row."""
+    span = _sheet_data_span(text)
+    if span is None:
+        return []
+    found = []
+    number = 0
+    position = span[0]
+    while True:
+        tag = _ROW.search(text, position, span[1])
+        if tag is None:
+            break
+        num = _ROW_NUM.search(tag.group(0))
+        number = int(num.group(2)) if num else number + 1
+        if tag.group(0).endswith("/>"):
+            closing = tag.end()
+        else:
+            end = _ROW_END.search(text, tag.end(), span[1])
+            closing = end.end() if end else span[1]
+        found.append((number, tag.start(), tag.end(), closing))
+        position = closing
+    return found
+
+
+def scan(text: str, wanted_rows: set[int], header_row: int | None) -> SheetScan:
+    """Style index of every cell in ``wanted_rows``, plus the sheet's extent."""
+    result = SheetScan(text, root_prefix(text))
+    for number, _start, tag_end, closing in _rows(text):
+        result.last_row = max(result.last_row, number)
+        if number not in wanted_rows and number != header_row:
+            continue
+        for col, tag, _pos in _cells(text, tag_end, closing):
+            if col is None:
+                result.unplaceable.add(number)
+                continue
+            if number == header_row and not tag.group(0).endswith("/>"):
+                result.header_last_col = max(result.header_last_col, col)
+            s_attr = _S.search(tag.group(0))
+            result.styles[(number, col)] = int(s_attr.group(3) or 0) if s_attr else 0
+    return result
+
+
+def _cells(text: str, start: int, end: int) -> list[tuple[int | None, re.Match[str], int]]:
+    cells = []
+    for tag in _CELL.finditer(text, start, end):
+        ref = _REF.search(tag.group(0))
+        cells.append((column_index(ref.group(2)) if ref else None, tag, tag.start()))
+    return cells
+
+
+def style_splices(
+    text: str, marks: dict[tuple[int, int], int], prefix: str
+) -> tuple[list[Splice], set[tuple[int, int]]]:
+    """Splices giving each (row, col) in ``marks`` its new style index.
+
+    Cells missing from the XML (an empty key cell) are inserted; rows too. Returns the
+    splices and the marks that could not be placed (rows whose cells lack references).
+    """
+    by_row: dict[int, dict[int, int]] = {}
+    for (row, col), xf in marks.items():
+        by_row.setdefault(row, {})[col] = xf
+    splices: list[Splice] = []
+    skipped: set[tuple[int, int]] = set()
+    rows = _rows(text)
+    seen_rows = set()
+    for number, tag_start, tag_end, closing in rows:
+        wanted = by_row.get(number)
+        if not wanted:
+            continue
+        seen_rows.add(number)
+        cells = _cells(text, tag_end, closing)
+        if any(col is None for col, _tag, _pos in cells):
+            skipped.update((number, col) for col in wanted)
+            continue
+        present = {col: tag for col, tag, _pos in cells if col is not None}
+        for col, xf in wanted.items():
+            tag = present.get(col)
+            if tag is not None:
+                splices.append(Splice(tag.start(), tag.end(), _with_style(tag.group(0), xf)))
+        missing = sorted(col for col in wanted if col not in present)
+        if not missing:
+            continue
+        row_tag = text[tag_start:tag_end]
+        for col in missing:
+            new_cell = f'<{prefix}c r="{column_letter(col)}{number}" s="{wanted[col]}"/>'
+            after = [tag for c, tag, _pos in cells if c is not None and c > col]
+            if row_tag.endswith("/>"):
+                continue  # handled below as a whole row
+            at = after[0].start() if after else _row_end_start(text, tag_end, closing)
+            splices.append(Splice(at, at, new_cell))
+        if row_tag.endswith("/>"):
+            cells_xml = "".join(
+                f'<{prefix}c r="{column_letter(col)}{number}" s="{wanted[col]}"/>'
+                for col in missing
+            )
+            opened = row_tag[:-2].rstrip() + ">"
+            splices.append(Splice(tag_start, tag_end, f"{opened}{cells_xml}</{prefix}row>"))
+    absent = sorted(set(by_row) - seen_rows)
+    span = _sheet_data_span(text)
+    if absent and span is not None:
+        for number in absent:
+            at = next((start for n, start, _e, _c in rows if n > number), span[1])
+            cells_xml = "".join(
+                f'<{prefix}c r="{column_letter(col)}{number}" s="{xf}"/>'
+                for col, xf in sorted(by_row[number].items())
+            )
+            splices.append(Splice(at, at, f'<{prefix}row r="{number}">{cells_xml}</{prefix}row>'))
+    elif absent:
+        skipped.update((n, c) for n in absent for c in by_row[n])
+    return splices, skipped
+
+
+def _row_end_start(text: str, tag_end: int, closing: int) -> int:
+    ends = list(_ROW_END.finditer(text, tag_end, closing))
+    return ends[-1].start() if ends else closing
+
+
+def _with_style(tag: str, xf: int) -> str:
+    if _S.search(tag):
+        return _S.sub(lambda m: f'{m.group(1)}"{xf}"', tag, count=1)
+    end = len(tag) - (2 if tag.endswith("/>") else 1)
+    return f'{tag[:end].rstrip()} s="{xf}"{tag[end:]}'
+
+
+def element_splice(text: str, name: str, element: str) -> Splice:
+    """Where to insert worksheet child ``name`` so the schema order holds."""
+    later = WORKSHEET_ORDER[WORKSHEET_ORDER.index(name) + 1 :]
+    pattern = re.compile(rf"<{_P}({'|'.join(later)})\b|</{_P}worksheet\s*>")
+    data = _sheet_data_span(text)
+    search_from = data[1] if data else 0
+    found = pattern.search(text, search_from)
+    at = found.start() if found else len(text)
+    return Splice(at, at, element)
+
+
+def has_element(text: str, name: str) -> bool:
+    data = _sheet_data_span(text)
+    after = text[data[1] :] if data else text
+    return re.search(rf"<{_P}{name}\b", after) is not None
+
+
+def apply(text: str, splices: list[Splice]) -> tuple[str, list[list[object]]]:
+    """The spliced text, and for each splice [start in the new text, its length, old text]."""
+    pieces: list[str] = []
+    undo: list[list[object]] = []
+    position = 0
+    length = 0
+    for splice in sorted(splices, key=lambda s: (s.start, s.end)):
+        if splice.start < position:
+            raise ValueError("overlapping splices")
+        pieces.append(text[position : splice.start])
+        length += splice.start - position
+        undo.append([length, len(splice.new), text[splice.start : splice.end]])
+        pieces.append(splice.new)
+        length += len(splice.new)
+        position = splice.end
+    pieces.append(text[position:])
+    return "".join(pieces), undo
+
+
+def undo(text: str, record: list[list[object]]) -> str:
+    """Reverse :func:`apply` given its record."""
+    pieces: list[str] = []
+    position = 0
+    for start, length, old in record:
+        assert isinstance(start, int) and isinstance(length, int) and isinstance(old, str)
+        pieces.append(text[position:start])
+        pieces.append(old)
+        position = start + length
+    pieces.append(text[position:])
+    return "".join(pieces)
