@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .engine import Context, check_table
 from .errors import InputError, UsageError
-from .model import FileReport, Report, sort_key
+from .model import FileReport, Report, Table, sort_key
 from .packs import RulePack, bundled_pack_names, load_pack
 from .tables import HeaderMatch, build_table, find_header
 
@@ -90,6 +90,7 @@ def _check_inline(path: str, pack: RulePack | None, options: CheckOptions) -> Fi
         del grid  # the Table holds what is needed; let the rest go before the engine runs
         context = Context(
             import_date=options.import_date or dt.date.today(),
+            related=_related_tables(match.pack, book, options),
             options=dict(options.params),
         )
         issues = check_table(match.pack, table, context)
@@ -102,8 +103,47 @@ def _check_inline(path: str, pack: RulePack | None, options: CheckOptions) -> Fi
         rows=len(table),
         issues=issues,
         template_reason="" if pack is not None else match.describe(),
-        extra={"first_col": table.first_col},
+        extra={**context.extra, "first_col": table.first_col},
     )
+
+
+def _related_tables(
+    pack: RulePack, book: WorkbookReader, options: CheckOptions
+) -> dict[str, Table]:
+    """Read the other sheets and input files the pack's checks compare against."""
+    from .readers import open_workbook
+
+    wanted = {sub.input_name for sub in pack.related.values() if sub.origin == "input"}
+    unknown = sorted(set(options.inputs) - wanted)
+    if unknown:
+        raise UsageError(f"--{unknown[0]} is not used by the {pack.name} template")
+    tables: dict[str, Table] = {}
+    for name, sub in pack.related.items():
+        if sub.origin == "sheet":
+            sheet = _sheet_named(book, sub.sheet_name or "")
+            if sheet is not None:
+                grid = book.read_sheet(sheet)
+                found = find_header(sub, grid)
+                tables[name] = build_table(grid, found.offset if found else 0)
+            continue
+        path = options.inputs.get(sub.input_name or "")
+        if path is None:
+            if sub.required:
+                raise UsageError(f"the {pack.name} template needs --{sub.input_name} FILE")
+            continue
+        if not os.path.isfile(path):
+            raise InputError(path, "no such file")
+        with open_workbook(path, options.limits) as other:
+            match, grid = _locate(other, sub, None)
+            tables[name] = build_table(grid, match.offset)
+    return tables
+
+
+def _sheet_named(book: WorkbookReader, name: str) -> str | None:
+    for sheet in book.sheet_names:
+        if sheet.strip().casefold() == name.strip().casefold():
+            return sheet
+    return None
 
 
 def check_grid(

@@ -30,13 +30,17 @@ _MISSING = object()
 class Context:
     """What checks may know beyond the table: the import date and other inputs.
 
-    ``related`` carries other tables or files a pack's checks refer to (another sheet of the
-    same workbook, a baseline export), keyed by the name the pack uses.
+    ``related`` carries the tables of the pack's related entries (another sheet of the same
+    workbook, a baseline export), keyed by the name the pack uses. ``options`` holds
+    pack-specific settings from the command line (cutoff date, allow_deletions...).
+    ``extra`` is where checks leave report sections beyond issues (a reconciliation); the
+    checker copies it into the FileReport.
     """
 
     import_date: dt.date = field(default_factory=dt.date.today)
-    related: Mapping[str, Any] = field(default_factory=dict)
+    related: Mapping[str, Table] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +123,16 @@ class TableView:
     def cell(self, column: str, index: int) -> str:
         return self._checker.cell(column, index)
 
+    @property
+    def sheet(self) -> str:
+        return self._checker.table.sheet
+
+    def related(self, name: str) -> TableView | None:
+        """A related table (another sheet, a baseline file) as a view of all its rows, or None
+        when the workbook has no such sheet or the option naming the file was not given."""
+        other = self._checker.related.get(name)
+        return TableView(other, range(len(other.table))) if other is not None else None
+
     def label(self, column: str) -> str:
         """The column's header text as written in the file."""
         return str(self._checker.table.header[self._checker.header.positions[column]])
@@ -128,13 +142,55 @@ class TableView:
 
 
 def check_table(pack: RulePack, table: Table, context: Context | None = None) -> list[Issue]:
-    """Every issue ``pack`` finds in ``table``, unsorted."""
-    return _TableChecker(pack, table, context or Context()).run()
+    """Every issue ``pack`` finds in ``table``, unsorted.
+
+    ``context.related`` holds the tables of the pack's related entries that could be read
+    (name -> Table); problems inside a related *sheet* are reported too, those inside a
+    related *input* file only feed the checks that compare against it.
+    """
+    context = context or Context()
+    issues: list[Issue] = []
+    related: dict[str, _TableChecker] = {}
+    for name, sub in pack.related.items():
+        other = context.related.get(name)
+        if other is None:
+            if sub.origin == "sheet" and sub.required:
+                issues.append(_missing_sheet(pack, sub, table))
+            continue
+        checker = _TableChecker(sub, other, context)
+        found = checker.run()
+        if sub.origin == "sheet":
+            issues.extend(found)
+        related[name] = checker
+    issues.extend(_TableChecker(pack, table, context, related).run())
+    return issues
+
+
+def _missing_sheet(pack: RulePack, sub: RulePack, table: Table) -> Issue:
+    rule = pack.rules.get("missing-sheet") or _builtin_rule("missing-sheet")
+    fields = {"sheet": sub.sheet_name or sub.title, "title": sub.title}
+    return Issue(
+        rule=rule.id,
+        severity=rule.severity,
+        sheet=table.sheet,
+        row=table.header_row,
+        column=None,
+        cell=None,
+        value=None,
+        **_message_parts(rule, fields),
+    )
 
 
 class _TableChecker:
-    def __init__(self, pack: RulePack, table: Table, context: Context) -> None:
+    def __init__(
+        self,
+        pack: RulePack,
+        table: Table,
+        context: Context,
+        related: Mapping[str, _TableChecker] | None = None,
+    ) -> None:
         self.pack = pack
+        self.related = related or {}
         self.table = table
         self.context = context
         self.header = map_header(pack, table.header)
@@ -574,6 +630,13 @@ def _message_parts(rule: Any, fields: Mapping[str, Any]) -> dict[str, str]:
 # --------------------------------------------------------------------------- built-in rules
 
 _BUILTIN_MESSAGES = {
+    "missing-sheet": (
+        "error",
+        "Required sheet missing",
+        'The workbook has no sheet named "{sheet}" ({title}).',
+        "The import reads that sheet too; without it the file is rejected.",
+        'Add a sheet named "{sheet}" with its header row, as in the template.',
+    ),
     "cell-error": (
         "error",
         "Spreadsheet error value",

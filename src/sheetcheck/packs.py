@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -24,7 +24,7 @@ from .model import Severity
 EXT = "x-sheetcheck"
 META_SCHEMA_NAME = "rule-pack.schema.json"
 NON_PACK_FILES = {META_SCHEMA_NAME, "report.schema.json"}
-BUILTIN_RULES = ("missing-column", "cell-error", "formula-not-calculated")
+BUILTIN_RULES = ("missing-column", "missing-sheet", "cell-error", "formula-not-calculated")
 
 
 def schemas_dir() -> Path:
@@ -122,6 +122,14 @@ class RulePack:
     target: str
     header_search_rows: int = 20
     extension: Mapping[str, Any] = field(default_factory=dict)
+    # Related tables: other sheets of the workbook, or other files named on the command line,
+    # that this pack's checks read (see README "Related tables"). Each is a pack of its own
+    # sharing the rule catalogue; ``origin`` says where its table comes from.
+    related: Mapping[str, RulePack] = field(default_factory=dict)
+    origin: str = "main"  # "main", "sheet" (another sheet) or "input" (a file option)
+    sheet_name: str | None = None  # origin "sheet": the sheet's name
+    input_name: str | None = None  # origin "input": the option naming the file (baseline...)
+    required: bool = False  # a related table the checks cannot do without
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -230,54 +238,70 @@ class _Compiler:
         return PackError(self.label, ptr, reason)
 
     def compile(self) -> RulePack:
-        rules = {
+        self.rules = {
             rid: Rule(
                 rid, entry["severity"], entry["title"], entry["message"], entry["why"], entry["fix"]
             )
             for rid, entry in self.ext["rules"].items()
         }
-        self.rules = rules
-        columns = tuple(self._column(name, prop) for name, prop in self.data["properties"].items())
-        self.column_names = {c.name for c in columns}
-        self._check_aliases(columns)
-        row_rules = tuple(
-            self._row_rule(entry, f"/allOf/{i}")
-            for i, entry in enumerate(self.data.get("allOf", []))
-        )
-        checks = tuple(
-            self._check(entry, f"/{EXT}/checks/{i}")
-            for i, entry in enumerate(self.ext.get("checks", []))
-        )
-        row_fields = dict(self.ext.get("row_fields", {}))
-        for key, col in row_fields.items():
-            self._need_column(col, f"/{EXT}/row_fields/{key}")
-        key_column = self.ext.get("key_column", columns[0].name)
-        self._need_column(key_column, f"/{EXT}/key_column")
         self.used_rules.add("missing-column")
-        unused = sorted(set(rules) - self.used_rules - set(BUILTIN_RULES))
+        related = {
+            name: self._table(entry, entry, f"/{EXT}/related/{name}", f"{self.ext['name']}:{name}")
+            for name, entry in self.ext.get("related", {}).items()
+        }
+        pack = self._table(self.data, self.ext, "", self.ext["name"])
+        unused = sorted(set(self.rules) - self.used_rules - set(BUILTIN_RULES))
         if unused:
             raise self.fail(
                 f"/{EXT}/rules/{unused[0]}",
                 "rule is defined but no column, row rule or check uses it",
             )
-        if "missing-column" not in rules:
+        if "missing-column" not in self.rules:
             raise self.fail(f"/{EXT}/rules", "the catalogue must define 'missing-column'")
+        return replace(pack, related=related)
+
+    def _table(
+        self, data: Mapping[str, Any], ext: Mapping[str, Any], base: str, name: str
+    ) -> RulePack:
+        """The part of a pack that describes one table: the main one, or a related one."""
+        self.base = base
+        ext_ptr = base or f"/{EXT}"
+        columns = tuple(self._column(col, prop) for col, prop in data["properties"].items())
+        self.column_names = {c.name for c in columns}
+        self._check_aliases(columns)
+        row_rules = tuple(
+            self._row_rule(entry, f"{base}/allOf/{i}")
+            for i, entry in enumerate(data.get("allOf", []))
+        )
+        checks = tuple(
+            self._check(entry, f"{ext_ptr}/checks/{i}")
+            for i, entry in enumerate(ext.get("checks", []))
+        )
+        row_fields = dict(ext.get("row_fields", {}))
+        for key, col in row_fields.items():
+            self._need_column(col, f"{ext_ptr}/row_fields/{key}")
+        key_column = ext.get("key_column", columns[0].name)
+        self._need_column(key_column, f"{ext_ptr}/key_column")
         return RulePack(
-            name=self.ext["name"],
-            title=self.data["title"],
-            description=self.data.get("description", ""),
+            name=name,
+            title=data["title"],
+            description=data.get("description", ""),
             source=self.label,
-            schema=self.data,
+            schema=data,
             columns=columns,
-            rules=rules,
+            rules=self.rules,
             row_rules=row_rules,
             checks=checks,
             row_fields=row_fields,
             key_column=key_column,
-            sheet_title=self.ext.get("sheet_title", self.data["title"][:31]),
+            sheet_title=ext.get("sheet_title", data["title"][:31]),
             target=self.ext.get("target", "the target system"),
             header_search_rows=self.ext.get("header_search_rows", 20),
-            extension=self.ext,
+            extension=ext,
+            origin=ext.get("source", "main"),
+            sheet_name=ext.get("sheet"),
+            input_name=ext.get("input"),
+            required=bool(ext.get("required", False)),
         )
 
     def _use_rule(self, rid: str, ptr: str) -> str:
@@ -291,7 +315,7 @@ class _Compiler:
             raise self.fail(ptr, f"'{name}' is not a column of this pack")
 
     def _column(self, name: str, prop: Mapping[str, Any]) -> Column:
-        ptr = f"/properties/{pointer([name])[1:]}"
+        ptr = f"{self.base}/properties/{pointer([name])[1:]}"
         meta = prop[EXT]
         rule = meta.get("rule")
         if rule is not None:
