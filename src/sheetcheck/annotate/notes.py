@@ -40,10 +40,11 @@ _VML_NS = {
     "x": "urn:schemas-microsoft-com:office:excel",
 }
 SHAPETYPE = (
-    '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202"'
-    ' path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/>'
-    '<v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
+    '<{v}shapetype id="_x0000_t202" coordsize="21600,21600" {o}spt="202"'
+    ' path="m,l,21600r21600,l21600,xe"><{v}stroke joinstyle="miter"/>'
+    '<{v}path gradientshapeok="t" {o}connecttype="rect"/></{v}shapetype>'
 )
+STANDARD = {"v": "v:", "o": "o:", "x": "x:"}
 
 
 class NotesUnsupported(Exception):
@@ -217,29 +218,30 @@ def _append_child(text: str, name: str, child: str) -> str:
     return text[: end.start()] + child + text[end.start() :]
 
 
-def _shape(key: tuple[int, int], shape_id: int) -> str:
+def _shape(key: tuple[int, int], shape_id: int, prefixes: dict[str, str]) -> str:
     row, col = key[0] - 1, key[1] - 1
     anchor = f"{col + 1}, 15, {max(row - 1, 0)}, 10, {col + 4}, 15, {max(row - 1, 0) + 6}, 4"
-    return (
-        f'<v:shape id="_x0000_s{shape_id}" type="#_x0000_t202" style="position:absolute;'
+    template = (
+        '<{v}shape id="_x0000_s%d" type="#_x0000_t202" style="position:absolute;'
         "margin-left:59.25pt;margin-top:1.5pt;width:216pt;height:90pt;z-index:1;"
-        'visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
-        '<v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
-        '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div>'
-        '</v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
-        f"<x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>"
-        f"<x:Row>{row}</x:Row><x:Column>{col}</x:Column></x:ClientData></v:shape>"
+        'visibility:hidden" fillcolor="#ffffe1" {o}insetmode="auto"><{v}fill color2="#ffffe1"/>'
+        '<{v}shadow on="t" color="black" obscured="t"/><{v}path {o}connecttype="none"/>'
+        '<{v}textbox style="mso-direction-alt:auto"><div style="text-align:left"></div>'
+        '</{v}textbox><{x}ClientData ObjectType="Note"><{x}MoveWithCells/><{x}SizeWithCells/>'
+        "<{x}Anchor>%s</{x}Anchor><{x}AutoFill>False</{x}AutoFill>"
+        "<{x}Row>%d</{x}Row><{x}Column>%d</{x}Column></{x}ClientData></{v}shape>"
     )
+    return template.format(**prefixes) % (shape_id, anchor, row, col)
 
 
 def _new_vml(refs: list[tuple[int, int]], block: int) -> str:
     blocks = ",".join(str(block + k) for k in range(len(refs) // 1024 + 1))
     first = block * 1024 + 1
-    shapes = "".join(_shape(key, first + k) for k, key in enumerate(refs))
+    shapes = "".join(_shape(key, first + k, STANDARD) for k, key in enumerate(refs))
     namespaces = " ".join(f'xmlns:{p}="{ns}"' for p, ns in _VML_NS.items())
     return (
         f'<xml {namespaces}><o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{blocks}"/>'
-        f"</o:shapelayout>{SHAPETYPE}{shapes}</xml>"
+        f"</o:shapelayout>{SHAPETYPE.format(**STANDARD)}{shapes}</xml>"
     )
 
 
@@ -251,19 +253,36 @@ def _max_shape_id(pkg: Package, name: str) -> int:
     return max((int(m.group(1)) for m in _SHAPE_ID.finditer(text)), default=0)
 
 
+def _vml_root(vml: str) -> tuple[re.Match[str], dict[str, str], str]:
+    """The root tag, the prefix used for each VML namespace, and declarations to add."""
+    root = re.search(r"<xml\b[^>]*>", vml)
+    if root is None or vml.rfind("</xml>") < 0:
+        raise NotesUnsupported("its note drawing is damaged")
+    declared = {
+        found.group(3): found.group(1)
+        for found in re.finditer(r"\sxmlns:([\w.-]+)\s*=\s*([\"'])(.*?)\2", root.group(0))
+    }
+    prefixes: dict[str, str] = {}
+    extra = ""
+    for short, namespace in _VML_NS.items():
+        if namespace in declared:
+            prefixes[short] = declared[namespace] + ":"
+            continue
+        name = short if short not in declared.values() else f"sc{short}"
+        prefixes[short] = name + ":"
+        extra += f' xmlns:{name}="{namespace}"'
+    return root, prefixes, extra
+
+
 def _append_shapes(vml: str, refs: list[tuple[int, int]]) -> str:
+    root, prefixes, extra = _vml_root(vml)
     if not refs:
         return vml
-    root = re.search(r"<xml\b[^>]*>", vml)
-    if root is None or any(
-        not re.search(rf"xmlns:{p}\s*=\s*([\"']){re.escape(ns)}\1", root.group(0))
-        for p, ns in _VML_NS.items()
-    ):
-        raise NotesUnsupported("its note drawing does not use the usual VML namespaces")
     end = vml.rfind("</xml>")
-    if end < 0:
-        raise NotesUnsupported("its note drawing is damaged")
     start = max((int(m.group(1)) for m in _SHAPE_ID.finditer(vml)), default=1024) + 1
-    shapetype = "" if 'id="_x0000_t202"' in vml else SHAPETYPE
-    shapes = "".join(_shape(key, start + k) for k, key in enumerate(refs))
-    return vml[:end] + shapetype + shapes + vml[end:]
+    shapetype = (
+        "" if re.search(r"id\s*=\s*[\"']_x0000_t202[\"']", vml) else SHAPETYPE.format(**prefixes)
+    )
+    shapes = "".join(_shape(key, start + k, prefixes) for k, key in enumerate(refs))
+    head = vml[: root.end() - 1] + extra + vml[root.end() - 1 : end]
+    return head + shapetype + shapes + vml[end:]
