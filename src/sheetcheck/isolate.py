@@ -1,0 +1,220 @@
+"""Run a function in a child process with a memory limit and a timeout.
+
+python-calamine aborts the whole process (SIGABRT, cannot be caught) when an allocation fails,
+and a crafted file can make any parser allocate gigabytes. So the parsing of one file runs in a
+forked child with ``RLIMIT_AS`` set to ``limits.memory_bytes``; the worst a file can do is end
+its own child, which becomes one :class:`~sheetcheck.errors.InputError` for that file while the
+batch goes on.
+
+The result comes back pickled through a pipe, read while the child runs (so big results never
+dead-lock). The child's stderr goes to a temporary file: a Rust panic message or backtrace never
+reaches the user; the parent replays it when the child ended normally (warnings stay visible)
+and reads it to name the cause when the child died. The child is always reaped (no zombie) and
+asks the kernel to kill it if the parent dies (no orphan, Linux).
+
+Where ``os.fork`` does not exist (Windows, Pyodide) the function runs in-process: the
+pre-flight guard still applies, the memory limit and timeout do not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import select
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sheetcheck.errors import InputError, SheetcheckError
+from sheetcheck.limits import Limits, format_size
+
+T = TypeVar("T")
+
+_CHUNK = 1 << 20
+_STDERR_KEEP = 64 * 1024  # bytes of the child's stderr we look at
+
+_MEMORY_ADVICE = "split the file, or raise the limit with --max-memory if the machine has the RAM"
+_CRASH_ADVICE = "open it in Excel or LibreOffice and save it again as .xlsx, then check that copy"
+
+
+def can_isolate() -> bool:
+    """True where files are parsed in a separate, limited child process."""
+    return hasattr(os, "fork") and sys.platform != "emscripten"
+
+
+def run_isolated(func: Callable[..., T], *args: Any, limits: Limits, label: str | None = None) -> T:
+    """Return ``func(*args)`` computed in a forked child limited by ``limits``.
+
+    ``label`` names the input in error messages; by default the first str/path argument.
+    A :class:`SheetcheckError` (or any other picklable exception) raised in the child is raised
+    here as it was. A child that runs out of memory, is killed by a signal or runs past
+    ``limits.timeout_seconds`` becomes ``InputError(label, cause, advice)``.
+    """
+    if not can_isolate():
+        return func(*args)
+    name = label if label is not None else _label(args)
+    with tempfile.TemporaryFile() as err_file:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child never returns; covered via its results
+            os.close(read_fd)
+            _child(func, args, limits, write_fd, err_file.fileno())
+        os.close(write_fd)
+        try:
+            payload, timed_out = _collect(read_fd, limits.timeout_seconds)
+        finally:
+            os.close(read_fd)
+            status = _reap(pid)
+        err_file.seek(0)
+        stderr = err_file.read(_STDERR_KEEP).decode("utf-8", "replace")
+    if timed_out:
+        raise InputError(
+            name,
+            f"took longer than {limits.timeout_seconds:g} s to read and check",
+            "split the file, or allow more time with --timeout",
+        )
+    return _outcome(name, payload, status, stderr, limits)
+
+
+def _label(args: tuple[Any, ...]) -> str:
+    for arg in args:
+        if isinstance(arg, (str, os.PathLike)):
+            return str(os.fspath(arg))
+    return "input"
+
+
+def _child(
+    func: Callable[..., Any], args: tuple[Any, ...], limits: Limits, write_fd: int, err_fd: int
+) -> None:  # pragma: no cover - runs in the forked child
+    """Compute, pickle, write, and leave with os._exit: never return into the parent's code."""
+    code = 0
+    try:
+        os.dup2(err_fd, 2)
+        _die_with_parent()
+        _set_limits(limits)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        try:
+            message: tuple[str, Any] = ("ok", func(*args))
+        except MemoryError:
+            message = ("memory", None)
+        except BaseException as exc:
+            message = ("raise", (exc, traceback.format_exc()))
+        try:
+            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        except MemoryError:
+            data = pickle.dumps(("memory", None))
+        except Exception as exc:
+            data = pickle.dumps(("unpicklable", f"{type(exc).__name__}: {exc}"))
+        view = memoryview(data)
+        while view:
+            written = os.write(write_fd, view[:_CHUNK])
+            view = view[written:]
+    except BaseException:
+        code = 70
+    finally:
+        os._exit(code)
+
+
+def _set_limits(limits: Limits) -> None:  # pragma: no cover - runs in the forked child
+    import resource
+
+    memory = int(limits.memory_bytes)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        memory = min(memory, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort must not leave a core file
+    os.environ["RUST_BACKTRACE"] = "0"
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
+    """Linux: have the kernel SIGKILL this child when the parent dies (no orphans)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def _collect(read_fd: int, timeout: float) -> tuple[bytes, bool]:
+    """Read the child's whole message, or give up at the deadline: (data, timed_out)."""
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return b"", True
+        ready, _, _ = select.select([read_fd], [], [], remaining)
+        if not ready:
+            return b"", True
+        chunk = os.read(read_fd, _CHUNK)
+        if not chunk:
+            return b"".join(chunks), False
+        chunks.append(chunk)
+
+
+def _reap(pid: int) -> int:
+    """Wait for the child (killing it first if it still runs): its wait status."""
+    finished, status = os.waitpid(pid, os.WNOHANG)
+    if finished == 0:
+        # Either it timed out or it closed the pipe and is exiting; give it a moment.
+        for _ in range(50):
+            time.sleep(0.01)
+            finished, status = os.waitpid(pid, os.WNOHANG)
+            if finished:
+                return status
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    return status
+
+
+def _outcome(name: str, payload: bytes, status: int, stderr: str, limits: Limits) -> Any:
+    memory = format_size(int(limits.memory_bytes))
+    if payload:
+        kind, value = pickle.loads(payload)
+        if kind == "ok":
+            _replay(stderr)
+            return value
+        if kind == "memory":
+            raise InputError(
+                name, f"ran out of memory while reading (limit {memory})", _MEMORY_ADVICE
+            )
+        if kind == "raise":
+            exc, text = value
+            _replay(stderr)
+            if not isinstance(exc, SheetcheckError) and hasattr(exc, "add_note"):
+                exc.add_note(f"raised in the isolated child process:\n{text}")  # Python 3.11+
+            raise exc
+        raise TypeError(f"the isolated call's result cannot be sent back: {value}")
+    if "memory allocation of" in stderr or "MemoryError" in stderr or "out of memory" in stderr:
+        raise InputError(name, f"ran out of memory while reading (limit {memory})", _MEMORY_ADVICE)
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            signame = signal.Signals(number).name
+        except ValueError:
+            signame = f"signal {number}"
+        if number == signal.SIGKILL:
+            cause = f"the reading process was killed (probably out of memory, limit {memory})"
+            raise InputError(name, cause, _MEMORY_ADVICE)
+        raise InputError(name, f"the spreadsheet reader crashed ({signame})", _CRASH_ADVICE)
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
+    raise InputError(
+        name, f"the spreadsheet reader stopped unexpectedly (exit {code})", _CRASH_ADVICE
+    )
+
+
+def _replay(stderr: str) -> None:
+    if stderr:
+        sys.stderr.write(stderr)
+        sys.stderr.flush()

@@ -1,0 +1,272 @@
+"""xlsx, xlsm, xlsb, xls and ods through python-calamine, with what calamine loses put back.
+
+The hot path is calamine's ``to_python()``; on top of it we do one cheap pass per row
+(``"" in row``: empty cells become None) and place the few cells the xlsx scan found:
+
+* Excel error cells become :class:`CellError` (calamine returns them as empty strings). For
+  xlsx/xlsm they come from the streaming scan of the sheet XML. For xls, xlsb and ods the error
+  is not recoverable through python-calamine and such a cell reads as empty (documented).
+* formulas without a cached value become :class:`UncachedFormula` (xlsx/xlsm; calamine drops
+  them).
+* durations (cells formatted ``[h]:mm:ss``; calamine returns ``timedelta``) become the text
+  Excel shows, e.g. ``"36:00:00"``.
+
+Row and column numbers: calamine drops leading empty rows and columns; ``sheet.start`` gives
+the offset, kept as ``SheetGrid.first_row`` / ``first_col``. The 1904 date system is applied
+by calamine for xlsx, xlsb and xls (verified on the corpus's date_1904 files).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import threading
+import zipfile
+from typing import Any
+
+from sheetcheck.errors import InputError
+from sheetcheck.limits import MIB, Limits
+from sheetcheck.model import CellError, CellValue, UncachedFormula
+from sheetcheck.readers import SheetGrid, WorkbookReader
+from sheetcheck.readers._preflight import RESAVE, ZIP_ERRORS, Inspection, read_part, zip_failure
+from sheetcheck.readers._xlsx_scan import SheetScan, check_box, scan_sheet, workbook_sheets
+
+# Sheet parts up to this size are scanned before calamine sees them (costs < 0.1 s); bigger
+# ones are scanned on a thread while calamine parses, hiding the scan's time.
+SEQUENTIAL_SCAN_BYTES = 16 * MIB
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="(?:[A-Z]{1,3}\d+:)?([A-Z]{1,3})(\d+)"')
+_DURATION_FORMAT = re.compile(rb'formatCode="[^"]*\[(?:h+|m+|s+)\]', re.IGNORECASE)
+
+
+def _calamine() -> Any:
+    try:
+        import python_calamine
+    except ImportError:  # pragma: no cover - the dependency is installed everywhere but Pyodide
+        from sheetcheck.errors import UsageError
+
+        raise UsageError(
+            "reading spreadsheets needs python-calamine: pip install python-calamine"
+        ) from None
+    return python_calamine
+
+
+class CalamineReader(WorkbookReader):
+    """A workbook read by python-calamine."""
+
+    def __init__(self, inspection: Inspection, limits: Limits) -> None:
+        self.path = inspection.path
+        self.format = inspection.format
+        self._limits = limits
+        self._archive: zipfile.ZipFile | None = None
+        self._parts: dict[str, str] = {}
+        self._scans: dict[str, SheetScan] = {}
+        self._loaded: tuple[str, Any] | None = None
+        self._durations = self.format not in ("xlsx", "xlsm")
+        calamine = _calamine()
+        if self.format in ("xlsx", "xlsm"):
+            self._open_archive()
+        try:
+            self._book = calamine.CalamineWorkbook.from_path(self.path)
+            self.sheet_names = list(self._book.sheet_names)
+        except calamine.PasswordError:
+            self.close()
+            raise InputError(
+                self.path, "password-protected", _password_advice(self.format)
+            ) from None
+        except calamine.CalamineError as exc:
+            self.close()
+            raise _calamine_failure(self.path, self.format, exc) from None
+        except (ValueError, OSError, RuntimeError) as exc:  # what else python-calamine raises
+            self.close()
+            raise _calamine_failure(self.path, self.format, exc) from None
+
+    def _open_archive(self) -> None:
+        try:
+            self._archive = zipfile.ZipFile(self.path)
+            self._parts = dict(workbook_sheets(self._archive))
+            styles = [n for n in self._archive.namelist() if n.lower().endswith("styles.xml")]
+            self._durations = any(
+                _DURATION_FORMAT.search(read_part(self._archive, name)) for name in styles
+            )
+        except ZIP_ERRORS as exc:
+            self.close()
+            raise zip_failure(self.path, exc) from None
+        except Exception as exc:  # defusedxml / expat errors in workbook.xml or its relations
+            self.close()
+            if type(exc).__module__.startswith(("defusedxml", "xml")):
+                raise InputError(self.path, f"corrupt workbook XML ({exc})", RESAVE) from None
+            raise
+
+    def read_sheet(self, name: str, nrows: int | None = None) -> SheetGrid:
+        self._check_sheet(name)
+        sheet = self._sheet(name)
+        scan = self._scans.get(name)
+        start = sheet.start
+        if start is None:
+            first_row, first_col, rows = 1, 1, []
+        else:
+            first_row, first_col = start[0] + 1, start[1] + 1
+            rows = self._rows(sheet, nrows, first_row)
+        grid = SheetGrid(name, first_row, first_col, rows)
+        _normalise(grid.rows, self._durations)
+        if scan is not None:
+            for row, col, code in scan.errors:
+                if nrows is None or row <= nrows:
+                    _place(grid, row, col, CellError(code))
+            for row, col, formula in scan.formulas:
+                if nrows is None or row <= nrows:
+                    _place(grid, row, col, UncachedFormula(formula))
+        return grid
+
+    def _rows(self, sheet: Any, nrows: int | None, first_row: int) -> list[list[Any]]:
+        try:
+            if nrows is None:
+                return sheet.to_python()
+            wanted = nrows - first_row + 1
+            return sheet.to_python(nrows=wanted) if wanted > 0 else []
+        except (_calamine().CalamineError, ValueError, RuntimeError) as exc:
+            raise _calamine_failure(self.path, self.format, exc) from None
+
+    def _sheet(self, name: str) -> Any:
+        """The parsed calamine sheet (the last one is kept: header search, then full read)."""
+        if self._loaded is not None and self._loaded[0] == name:
+            return self._loaded[1]
+        self._loaded = None  # let the previous sheet's memory go before parsing the next
+        part = self._parts.get(name, "")
+        if self._archive is not None and part and name not in self._scans:
+            sheet = self._scan_and_parse(name, part)
+        else:
+            sheet = self._parse(name)
+        self._loaded = (name, sheet)
+        return sheet
+
+    def _parse(self, name: str) -> Any:
+        calamine = _calamine()
+        try:
+            return self._book.get_sheet_by_name(name)
+        except calamine.PasswordError:
+            raise InputError(
+                self.path, "password-protected", _password_advice(self.format)
+            ) from None
+        except (calamine.CalamineError, ValueError, RuntimeError) as exc:
+            raise _calamine_failure(self.path, self.format, exc) from None
+
+    def _scan_and_parse(self, name: str, part: str) -> Any:
+        assert self._archive is not None
+        try:
+            info = self._archive.getinfo(part)
+        except KeyError:
+            raise InputError(
+                self.path, f"corrupt: sheet {name!r} has no part {part}", RESAVE
+            ) from None
+        if info.file_size <= SEQUENTIAL_SCAN_BYTES or self._declares_huge_box(part):
+            self._scans[name] = scan_sheet(self.path, self._archive, part, self._limits)
+            return self._parse(name)
+        # Big sheet: scan on a thread while calamine parses (both release the GIL mostly).
+        outcome: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                outcome["scan"] = scan_sheet(self.path, self._archive, part, self._limits)  # type: ignore[arg-type]
+            except BaseException as exc:  # handed to the main thread
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=work, name="sheetcheck-scan", daemon=True)
+        thread.start()
+        try:
+            sheet = self._parse(name)
+        finally:
+            thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        self._scans[name] = outcome["scan"]
+        return sheet
+
+    def _declares_huge_box(self, part: str) -> bool:
+        """The declared dimension is over the cell limit: scan first, before calamine."""
+        assert self._archive is not None
+        try:
+            with self._archive.open(part) as stream:
+                head = stream.read(65536)
+        except ZIP_ERRORS as exc:
+            raise zip_failure(self.path, exc) from None
+        match = _DIMENSION.search(head)
+        if match is None:
+            return True
+        from sheetcheck.model import column_index
+
+        box = SheetScan(max_row=int(match.group(2)), max_col=column_index(match.group(1).decode()))
+        try:
+            check_box(self.path, box, self._limits)
+        except InputError:
+            return True
+        return False
+
+    def close(self) -> None:
+        self._loaded = None
+        book = getattr(self, "_book", None)
+        if book is not None:
+            with contextlib.suppress(Exception):  # already closed is fine
+                book.close()
+            self._book = None
+        if self._archive is not None:
+            self._archive.close()
+            self._archive = None
+
+
+def _password_advice(fmt: str) -> str:
+    if fmt == "ods":
+        return "remove the password in LibreOffice (File > Properties > Security) and save again"
+    return "remove the password in Excel (File > Info > Protect Workbook) and save again"
+
+
+def _calamine_failure(path: str, fmt: str, exc: BaseException) -> InputError:
+    text = str(exc).strip().splitlines()
+    detail = text[0][:160] if text else type(exc).__name__
+    lowered = detail.lower()
+    if "password" in lowered or "encrypt" in lowered:
+        return InputError(path, "password-protected", _password_advice(fmt))
+    if "eof" in lowered or "truncat" in lowered or "unexpected end" in lowered:
+        return InputError(path, f"truncated ({detail})", RESAVE)
+    return InputError(path, f"corrupt or unreadable {fmt} file ({detail})", RESAVE)
+
+
+def _normalise(rows: list[list[Any]], durations: bool) -> None:
+    """In place: "" -> None; timedelta -> the text Excel shows (only when durations exist)."""
+    for k, row in enumerate(rows):
+        if "" in row:
+            rows[k] = [None if value == "" else value for value in row]
+        if durations:
+            current = rows[k]
+            for j, value in enumerate(current):
+                if isinstance(value, dt.timedelta):
+                    current[j] = _duration_text(value)
+
+
+def _duration_text(value: dt.timedelta) -> str:
+    seconds = round(value.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    hours, rest = divmod(abs(seconds), 3600)
+    return f"{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def _place(grid: SheetGrid, row: int, col: int, value: CellValue) -> None:
+    """Put ``value`` at sheet (row, col), growing the grid in any direction if needed."""
+    if not grid.rows:
+        grid.first_row, grid.first_col = row, col
+    if row < grid.first_row:
+        grid.rows[:0] = [[] for _ in range(grid.first_row - row)]
+        grid.first_row = row
+    if col < grid.first_col:
+        pad = grid.first_col - col
+        grid.rows[:] = [[None] * pad + r if r else r for r in grid.rows]
+        grid.first_col = col
+    k, j = row - grid.first_row, col - grid.first_col
+    while len(grid.rows) <= k:
+        grid.rows.append([])
+    target = grid.rows[k]
+    if len(target) <= j:
+        target.extend([None] * (j + 1 - len(target)))
+    target[j] = value
