@@ -417,23 +417,48 @@ def test_signed_workbook_is_refused_unless_forced(tmp_path: Path) -> None:
     assert parts(target)["_xmlsignatures/sig1.xml"] == b"<Signature/>"
 
 
-def test_cells_without_references_are_refused_unless_forced(tmp_path: Path) -> None:
-    """Rows whose cells omit their reference cannot be highlighted safely: refuse or skip."""
+def test_cells_without_references_are_found_by_position(tmp_path: Path) -> None:
+    """Cells may omit their reference (the next column is meant): they are still found."""
     source = simple_workbook(tmp_path / "in.xlsx")
     sheet = parts(source)["xl/worksheets/sheet1.xml"].decode()
     sheet = re.sub(
-        r'(<row r="2"[^>]*>)(.*?)</row>',
-        lambda m: m.group(1) + re.sub(r' r="[A-Z]+2"', "", m.group(2)) + "</row>",
+        r'(<row r="3"[^>]*>)(.*?)</row>',
+        lambda m: m.group(1) + re.sub(r' r="[A-Z]+3"', "", m.group(2)) + "</row>",
         sheet,
     )
+    assert '"B3"' not in sheet
     rewrite_part(source, "xl/worksheets/sheet1.xml", sheet.encode())
     target = tmp_path / "out.xlsx"
-    with pytest.raises(AnnotationRefused, match="no cell references"):
+    annotate(source, target, report(source, ISSUES))
+    ws = openpyxl.load_workbook(target)["Data"]
+    assert fill_of(ws["B3"]) == FILLS["warning"]
+    assert ws["B3"].value == "Course 3"
+    assert fill_of(ws["A3"]) is None
+    clean(target, tmp_path / "back.xlsx")
+    assert parts(tmp_path / "back.xlsx") == parts(source)
+
+
+def test_damaged_note_drawing_is_refused_unless_forced(tmp_path: Path) -> None:
+    """Notes cannot join a note drawing we cannot read: refuse, or with force skip notes."""
+    from openpyxl.comments import Comment
+
+    source = simple_workbook(tmp_path / "in.xlsx")
+    wb = openpyxl.load_workbook(source)
+    wb["Data"]["C2"].comment = Comment("mine", "Ana")
+    wb.save(source)
+    vml = next(n for n in parts(source) if n.endswith(".vml"))
+    rewrite_part(source, vml, parts(source)[vml].replace(b"</xml>", b""))
+    target = tmp_path / "out.xlsx"
+    with pytest.raises(
+        AnnotationRefused, match=r"notes on sheet 'Data' \(its note drawing is damaged\)"
+    ):
         annotate(source, target, report(source, ISSUES))
+    assert not target.exists()
     annotate(source, target, report(source, ISSUES), force=True)
-    wb = openpyxl.load_workbook(target)
-    assert fill_of(wb["Data"]["B3"]) is None  # highlights skipped on that sheet
-    assert wb.sheetnames[0] == "Issues"
+    out = parts(target)
+    assert out[vml] == parts(source)[vml]
+    ws = openpyxl.load_workbook(target)["Data"]
+    assert fill_of(ws["A2"]) == FILLS["error"]
     clean(target, tmp_path / "back.xlsx")
     assert parts(tmp_path / "back.xlsx") == parts(source)
 

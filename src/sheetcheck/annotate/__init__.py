@@ -70,11 +70,7 @@ def annotate(
     book = workbook.read_book(pkg)
     _check_suffix(book, dst)
     plan = _plan(report, book)
-    problems, skips = guard.inspect(
-        pkg,
-        {name: sheet.part for name, sheet in plan.sheets.items()},
-        {name: {row for row, _col in sheet.severity} for name, sheet in plan.sheets.items()},
-    )
+    problems, skips = guard.inspect(pkg, {name: s.part for name, s in plan.sheets.items()})
     if problems and not force:
         raise AnnotationRefused(str(src), problems)
     _build(pkg, book, report, plan, skips)
@@ -185,9 +181,10 @@ def note_text(issues: list[Issue]) -> str:
 def _build(
     pkg: Package, book: workbook.Book, report: FileReport, plan: _Plan, skips: guard.Skips
 ) -> None:
-    if book.styles_part is None:
-        raise UsageError(f"{pkg.path}: has no styles part; save it in Excel, then annotate")
     before = dict(pkg.parts)
+    if book.styles_part is None:
+        workbook.add_styles(pkg, book)
+        assert book.styles_part is not None
     styles = StyleBook(pkg.path, pkg.text(book.styles_part))
     sheet_undo: dict[str, list[list[object]]] = {}
     filter_ref = None

@@ -49,7 +49,6 @@ class SheetScan:
     text: str
     prefix: str  # the prefix of the spreadsheetml namespace, with colon ('' if default)
     styles: dict[tuple[int, int], int] = field(default_factory=dict)  # (row, col) -> xf
-    unplaceable: set[int] = field(default_factory=set)  # rows whose cells lack references
     last_row: int = 0
     header_last_col: int = 0
 
@@ -101,9 +100,6 @@ def scan(text: str, wanted_rows: set[int], header_row: int | None) -> SheetScan:
         if number not in wanted_rows and number != header_row:
             continue
         for col, tag, _pos in _cells(text, tag_end, closing):
-            if col is None:
-                result.unplaceable.add(number)
-                continue
             if number == header_row and not tag.group(0).endswith("/>"):
                 result.header_last_col = max(result.header_last_col, col)
             s_attr = _S.search(tag.group(0))
@@ -111,11 +107,19 @@ def scan(text: str, wanted_rows: set[int], header_row: int | None) -> SheetScan:
     return result
 
 
-def _cells(text: str, start: int, end: int) -> list[tuple[int | None, re.Match[str], int]]:
-    cells = []
+def _cells(text: str, start: int, end: int) -> list[tuple[int, re.Match[str], int]]:
+    """(column, start tag, position) of each cell in a row.
+
+    A cell may omit its reference; it is then the one after the previous cell. An inserted
+    cell always carries its reference, and can never land between two such cells (they are
+    adjacent), so omitted references never shift.
+    """
+    cells: list[tuple[int, re.Match[str], int]] = []
+    previous = 0
     for tag in _CELL.finditer(text, start, end):
         ref = _REF.search(tag.group(0))
-        cells.append((column_index(ref.group(2)) if ref else None, tag, tag.start()))
+        previous = column_index(ref.group(2)) if ref else previous + 1
+        cells.append((previous, tag, tag.start()))
     return cells
 
 
@@ -125,7 +129,7 @@ def style_splices(
     """Splices giving each (row, col) in ``marks`` its new style index.
 
     Cells missing from the XML (an empty key cell) are inserted; rows too. Returns the
-    splices and the marks that could not be placed (rows whose cells lack references).
+    splices and the marks that could not be placed (a sheet without a sheetData body).
     """
     by_row: dict[int, dict[int, int]] = {}
     for (row, col), xf in marks.items():
@@ -140,10 +144,7 @@ def style_splices(
             continue
         seen_rows.add(number)
         cells = _cells(text, tag_end, closing)
-        if any(col is None for col, _tag, _pos in cells):
-            skipped.update((number, col) for col in wanted)
-            continue
-        present = {col: tag for col, tag, _pos in cells if col is not None}
+        present = {col: tag for col, tag, _pos in cells}
         for col, xf in wanted.items():
             tag = present.get(col)
             if tag is not None:
@@ -154,7 +155,7 @@ def style_splices(
         row_tag = text[tag_start:tag_end]
         for col in missing:
             new_cell = f'<{prefix}c r="{column_letter(col)}{number}" s="{wanted[col]}"/>'
-            after = [tag for c, tag, _pos in cells if c is not None and c > col]
+            after = [tag for c, tag, _pos in cells if c > col]
             if row_tag.endswith("/>"):
                 continue  # handled below as a whole row
             at = after[0].start() if after else _row_end_start(text, tag_end, closing)

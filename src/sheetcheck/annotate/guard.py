@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, UsageError
-from . import cells, notes
+from . import notes
 from .package import SAVE_AS_XLSX, Package
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -84,10 +84,8 @@ class Skips:
     notes: set[str] = field(default_factory=set)
 
 
-def inspect(
-    pkg: Package, sheets: dict[str, str | None], rows: dict[str, set[int]]
-) -> tuple[list[str], Skips]:
-    """Problems for annotating ``sheets`` (name -> worksheet part) on ``rows``."""
+def inspect(pkg: Package, sheets: dict[str, str | None]) -> tuple[list[str], Skips]:
+    """Problems for annotating ``sheets`` (name -> worksheet part)."""
     problems: list[str] = []
     skips = Skips()
     if any(name.lower().startswith("_xmlsignatures/") for name in pkg.parts):
@@ -99,13 +97,6 @@ def inspect(
             skips.notes.add(name)
             continue
         text = pkg.text(part)
-        scan = cells.scan(text, rows[name], None)
-        if scan.unplaceable:
-            problems.append(
-                f"highlights on {len(scan.unplaceable)} rows of sheet {name!r} "
-                "(their cells carry no cell references)"
-            )
-            skips.highlights.add(name)
         reason = notes.notes_problem(pkg, part, text)
         if reason:
             problems.append(f"notes on sheet {name!r} ({reason})")

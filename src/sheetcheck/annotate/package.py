@@ -118,9 +118,7 @@ class Package:
             with zipfile.ZipFile(path) as archive:
                 infos = {}
                 parts = {}
-                for info in archive.infolist():
-                    if info.is_dir():
-                        continue
+                for info in archive.infolist():  # folder entries too: the zip comes back whole
                     infos[info.filename] = info
                     parts[info.filename] = archive.read(info)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as err:

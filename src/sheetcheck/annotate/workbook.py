@@ -50,17 +50,15 @@ class Book:
 def read_book(pkg: Package) -> Book:
     if not pkg.has(CT_PART):
         raise InputError(pkg.path, "is not an Excel workbook (no content types)", SAVE_AS_XLSX)
+    if pkg.has("_rels/.rels") and "purl.oclc.org/ooxml/" in pkg.text("_rels/.rels"):
+        raise _strict(pkg.path)
     office = next((r for r in pkg.relationships("") if r.type == REL_OFFICE_DOC), None)
     if office is None or not pkg.has(office.target):
         raise InputError(pkg.path, "is not an Excel workbook (no workbook part)", SAVE_AS_XLSX)
     part = pkg.find(office.target) or office.target
     text = pkg.text(part)
     if NS_STRICT in text[:2000]:
-        raise InputError(
-            pkg.path,
-            "is saved as Strict Open XML, which sheetcheck cannot annotate",
-            "save it as Excel Workbook (.xlsx), not Strict Open XML, then annotate",
-        )
+        raise _strict(pkg.path)
     rels = {r.id: r for r in pkg.relationships(part)}
     rel_prefix = prefix_for(text, NS_REL) or "r:"
     sheets = []
@@ -69,7 +67,7 @@ def read_book(pkg: Package) -> Book:
         raise InputError(pkg.path, "its workbook part lists no sheets", SAVE_AS_XLSX)
     for tag in _SHEET.finditer(text, opening.end(), closing.start()):
         raw = tag.group(0)
-        rid = unescape_attr(get_attr(raw, f"{rel_prefix}id") or "")
+        rid = unescape_attr(_rel_id(raw, rel_prefix) or "")
         rel = rels.get(rid)
         sheets.append(
             SheetEntry(
@@ -87,6 +85,48 @@ def read_book(pkg: Package) -> Book:
         sheets=sheets,
         styles_part=pkg.find(styles.target) if styles else None,
     )
+
+
+def _strict(path: str) -> InputError:
+    return InputError(
+        path,
+        "is saved as Strict Open XML, which sheetcheck cannot annotate",
+        "save it as Excel Workbook (.xlsx), not Strict Open XML, then annotate",
+    )
+
+
+def add_styles(pkg: Package, book: Book) -> str:
+    """A minimal styles part for a workbook that has none (some generators omit it)."""
+    part = pkg.unique_name("xl/styles.xml")
+    pkg.set_text(
+        part,
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<fonts count="1"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+        '<fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        "</styleSheet>",
+    )
+    pkg.add_override(part, "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml")
+    pkg.add_relationship(book.part, REL_STYLES, part)
+    book.styles_part = part
+    return part
+
+
+def _rel_id(tag: str, root_prefix: str) -> str | None:
+    """The relationship id of a ``<sheet>``, whichever prefix (even one declared on the
+    element itself) names the relationships namespace."""
+    found = get_attr(tag, f"{root_prefix}id")
+    if found is not None:
+        return found
+    for local in re.finditer(r"\sxmlns:([\w.-]+)\s*=\s*([\"'])(.*?)\2", tag):
+        if local.group(3) == NS_REL:
+            return get_attr(tag, f"{local.group(1)}:id")
+    return None
 
 
 def add_sheets(pkg: Package, book: Book, first: tuple[str, str], last: tuple[str, str]) -> None:
