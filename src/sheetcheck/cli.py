@@ -58,9 +58,9 @@ def _register_optional(module: str, commands: argparse._SubParsersAction) -> Non
 
     try:
         mod = importlib.import_module(f"sheetcheck.{module}")
+        register = getattr(mod, "register_cli", None)
     except ImportError:
         return
-    register = getattr(mod, "register_cli", None)
     if register is not None:
         register(commands)
 

@@ -305,7 +305,7 @@ class _TableChecker:
                 pos = 0
             cell = cell_ref(row, table.col_number(pos))
             value = table.columns[pos][index]
-            header_text = str(table.header[pos]) if column is not None else None
+            header_text = str(table.header[pos])  # a row-level problem sits on the key cell
         fields = self._message_fields(
             column=column, header_text=header_text, index=index, row=row, cell=cell, value=value
         )

@@ -28,6 +28,10 @@ class PackError(SheetcheckError):
         where = f"{source} at {pointer}" if pointer else source
         super().__init__(f"{where}: {reason}")
 
+    def __reduce__(self) -> tuple[type[PackError], tuple[str, str, str]]:
+        # Pickled when raised in the child process that parses a file (sheetcheck.isolate).
+        return (type(self), (self.source, self.pointer, self.reason))
+
 
 class InputError(SheetcheckError):
     """A workbook cannot be read: missing, not a spreadsheet, encrypted, truncated, too big.
@@ -43,3 +47,7 @@ class InputError(SheetcheckError):
         if advice:
             text += f": {advice}"
         super().__init__(text)
+
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str, str]]:
+        # Pickled when raised in the child process that parses a file (sheetcheck.isolate).
+        return (type(self), (self.path, self.cause, self.advice))

@@ -1,0 +1,104 @@
+"""Shared test helpers: LibreOffice discovery and small workbook builders."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def in_ci() -> bool:
+    return bool(os.environ.get("CI"))
+
+
+def require_soffice() -> str:
+    """Path of LibreOffice's soffice. Skips when absent locally; fails in CI, which installs it."""
+    path = shutil.which("soffice") or shutil.which("libreoffice")
+    if path is None:
+        message = (
+            "LibreOffice (soffice) is not installed: apt-get install -y libreoffice-calc-nogui"
+        )
+        if in_ci():
+            pytest.fail(message + " (CI must install it: see .ci/run)")
+        pytest.skip(message)
+    return path
+
+
+def require_corpus() -> Path:
+    """../shared/corpus; skips when absent locally, fails in CI (CI has shared/ beside the clone)."""
+    if not CORPUS.is_dir():
+        if in_ci():
+            pytest.fail(f"{CORPUS} is missing in CI")
+        pytest.skip(f"{CORPUS} is not present")
+    return CORPUS
+
+
+def soffice_convert(
+    sources: Sequence[Path], fmt: str, outdir: Path, timeout: float = 180
+) -> list[Path]:
+    """Convert files with headless LibreOffice (one process for all), returning the outputs.
+
+    ``fmt`` is a --convert-to argument such as 'xlsx', 'pdf', 'ods', 'xls' or
+    'xlsb:"Calc MS Excel 2007 Binary"'. Each call gets its own profile so parallel runs
+    do not fight over the user installation lock.
+    """
+    soffice = require_soffice()
+    profile = Path("/tmp") / f"lo-profile-{uuid.uuid4().hex}"
+    outdir.mkdir(parents=True, exist_ok=True)
+    try:
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                fmt,
+                "--outdir",
+                str(outdir),
+                *map(str, sources),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=timeout,
+        )
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    extension = fmt.split(":", maxsplit=1)[0]
+    outputs = [outdir / f"{Path(s).stem}.{extension}" for s in sources]
+    missing = [o for o in outputs if not o.exists()]
+    if missing:
+        raise AssertionError(f"LibreOffice did not produce {missing}")
+    return outputs
+
+
+def write_xlsx(path: Path, rows: Sequence[Sequence[Any]], title: str = "Enrollments") -> Path:
+    """A plain xlsx with ``rows`` from A1 (None leaves a cell empty; '=...' text stays text)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = title
+    for r, values in enumerate(rows, start=1):
+        for c, value in enumerate(values, start=1):
+            if value is None:
+                continue
+            cell = sheet.cell(row=r, column=c, value=value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # text that looks like a formula stays text
+    book.save(path)
+    return path
+
+
+@pytest.fixture
+def soffice() -> str:
+    return require_soffice()
