@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import require_corpus
 from fixtures_annotate import (
     CORPUS,
@@ -26,7 +27,6 @@ from fixtures_annotate import (
     sha,
     simple_workbook,
 )
-
 from sheetcheck.annotate import annotate, clean
 from sheetcheck.annotate.package import Package
 from sheetcheck.annotate.workbook import read_book
