@@ -55,6 +55,10 @@ def _number_cell(ref: str, number: int, style: int | None = None) -> str:
     return f'<c r="{ref}"{s}><v>{number}</v></c>'
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def _location(sheet: str, cell: str) -> str:
     return "'" + sheet.replace("'", "''") + "'!" + cell
 
@@ -82,10 +86,12 @@ def build(
         rows.append(f'<row r="{number}">{"".join(cells)}</row>')
 
     name = report.file.replace("\\", "/").rsplit("/", 1)[-1]
-    title = (
-        f"sheetcheck: {report.errors} errors, {report.warnings} warnings, "
-        f"{report.infos} notes in {name}"
-    )
+    counted = [
+        _plural(report.errors, "error"),
+        _plural(report.warnings, "warning"),
+        f"{report.infos} info",
+    ]
+    title = f"sheetcheck: {', '.join(counted)} in {name}"
     row(1, [_text_cell("A1", title, formats.title)])
     if report.template:
         row(2, [_text_cell("A2", f"Template: {report.template}")])
