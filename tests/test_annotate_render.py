@@ -139,3 +139,15 @@ def test_libreoffice_opens_and_resaves_the_copy(sample: dict[str, Path]) -> None
     assert len(issues.tables) == 1
     links = [c.hyperlink.location for row in issues.iter_rows() for c in row if c.hyperlink]
     assert sorted(links) == ["'Data'!B2", "'Data'!C2"] or sorted(links) == ["Data!B2", "Data!C2"]
+
+
+def test_clean_refuses_a_copy_resaved_by_libreoffice(
+    sample: dict[str, Path], tmp_path: Path
+) -> None:
+    """Another program renumbers styles and parts: clean says so instead of guessing."""
+    from sheetcheck.annotate import clean
+    from sheetcheck.errors import InputError
+
+    with pytest.raises(InputError, match="changed by another program"):
+        clean(sample["xlsx"], tmp_path / "cleaned.xlsx")
+    assert not (tmp_path / "cleaned.xlsx").exists()
