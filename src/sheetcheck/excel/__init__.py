@@ -1,0 +1,204 @@
+"""The Excel front end: Validate and Clear for the desktop add-in, xlwings Lite and tests.
+
+:func:`validate` and :func:`clear` take an ``xlwings.Book`` of any engine (COM on Windows,
+AppleScript on macOS, the remote engine behind xlwings Lite and the tests). Validate reads the
+sheet's values in one call, runs the same engine as ``sheetcheck check``, computes everything
+it will show (:func:`sheetcheck.excel.painter.plan`) and only then talks to Excel, so a failure
+ends in one readable alert instead of a half-painted sheet.
+
+Nothing here imports xlwings, readers, python-calamine or openpyxl at import time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from ..errors import SheetcheckError
+from . import painter
+
+if TYPE_CHECKING:
+    from ..model import FileReport
+    from .addin import install, register_cli, uninstall
+    from .lite import lite_files
+
+__all__ = [
+    "clear",
+    "install",
+    "lite_files",
+    "main",
+    "register_cli",
+    "uninstall",
+    "validate",
+]
+
+ALERT_TITLE = "SheetCheck"
+
+
+def validate(
+    book: Any, template: str | None = None, *, import_date: dt.date | None = None
+) -> FileReport | None:
+    """Check the workbook and show the result in it; returns the report (None on failure).
+
+    The sheet checked is the active one when its header matches a template, else the first
+    other sheet that does (sheetcheck's own sheets are skipped). ``template`` names a bundled
+    template or a rule-pack file (default: matched from the header); ``import_date`` fixes the
+    date rules compare against (default: today).
+    """
+    started = time.perf_counter()
+    with _status_bar(book, "SheetCheck: checking the workbook..."):
+        try:
+            state = painter.read_state(book)
+            report, sheet, first_col = _check(book, state, template, import_date)
+            todo = painter.plan(
+                report,
+                state,
+                sheet,
+                first_col,
+                checked_at=dt.datetime.now(),
+                seconds=time.perf_counter() - started,
+            )
+        except SheetcheckError as err:
+            _alert(book, str(err))
+            return None
+        except Exception as err:  # the button's boundary: an alert, never a traceback
+            traceback.print_exc(file=sys.stderr)
+            _alert(book, f"SheetCheck could not check this workbook: {_describe(err)}")
+            return None
+        if not _apply(book, todo):
+            return None
+    return report
+
+
+def clear(book: Any) -> None:
+    """Remove every highlight and the Issues sheet; the user's cells were never changed."""
+    with _status_bar(book, "SheetCheck: clearing..."):
+        try:
+            todo = painter.clear_plan(painter.read_state(book))
+        except Exception as err:  # the button's boundary: an alert, never a traceback
+            traceback.print_exc(file=sys.stderr)
+            _alert(book, f"SheetCheck could not clear this workbook: {_describe(err)}")
+            return
+        _apply(book, todo)
+
+
+def main() -> None:
+    """What the add-in's Validate button runs: check the active workbook."""
+    import xlwings as xw
+
+    validate(xw.Book.caller())
+
+
+def _check(
+    book: Any, state: painter.BookState, template: str | None, import_date: dt.date | None
+) -> tuple[FileReport, str, int]:
+    from ._engine import check_rows, grid_rows
+
+    own = state.own_sheets()
+    active = book.sheets.active
+    candidates = [active] + [sheet for sheet in book.sheets if sheet.name != active.name]
+    first_error: SheetcheckError | None = None
+    for sheet in candidates:
+        if sheet.name.casefold() in own:
+            continue
+        used = sheet.used_range
+        values = used.options(ndim=2, err_to_str=True).value
+        try:
+            report = check_rows(
+                sheet.name,
+                used.row,
+                used.column,
+                grid_rows(values),
+                template=template,
+                import_date=import_date,
+            )
+        except SheetcheckError as err:
+            first_error = first_error or err
+            continue
+        return report, sheet.name, used.column
+    if first_error is None:
+        raise SheetcheckError("this workbook has no sheet to check")
+    raise first_error
+
+
+def _apply(book: Any, todo: painter.Plan) -> bool:
+    """Carry out the plan; on failure, undo what is still undoable and alert."""
+    mark = _queued(book)
+    try:
+        with _screen_frozen(book):
+            painter.apply(book, todo)
+    except Exception as err:  # the button's boundary: an alert, never a traceback
+        traceback.print_exc(file=sys.stderr)
+        if mark is not None:  # remote engine: nothing has reached Excel yet, drop it all
+            del book.json()["actions"][mark:]
+            message = "Nothing was changed."
+        else:
+            message = "Press Clear to remove what was shown."
+        _alert(book, f"SheetCheck could not show the result: {_describe(err)}. {message}")
+        return False
+    return True
+
+
+def _describe(err: BaseException) -> str:
+    text = str(err).strip()
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+def _is_remote(book: Any) -> bool:
+    return bool(book.app.engine.type == "remote")
+
+
+def _queued(book: Any) -> int | None:
+    """Number of actions queued on a remote-engine book (None on desktop engines)."""
+    return len(book.json()["actions"]) if _is_remote(book) else None
+
+
+def _alert(book: Any, message: str) -> None:
+    book.app.alert(message, title=ALERT_TITLE)
+
+
+@contextmanager
+def _status_bar(book: Any, text: str) -> Iterator[None]:
+    """Show progress in the desktop status bar; always hand it back to Excel."""
+    if _is_remote(book):
+        yield
+        return
+    book.app.status_bar = text
+    try:
+        yield
+    finally:
+        book.app.status_bar = False
+
+
+@contextmanager
+def _screen_frozen(book: Any) -> Iterator[None]:
+    """No redraw while painting on desktop; the remote engine batches everything anyway."""
+    if _is_remote(book):
+        yield
+        return
+    app = book.app
+    before = app.screen_updating
+    app.screen_updating = False
+    try:
+        yield
+    finally:
+        app.screen_updating = before
+
+
+def __getattr__(name: str) -> Any:
+    # install/uninstall/lite_files/register_cli live in modules that need the file system or
+    # argparse; load them on first use only.
+    if name in ("install", "uninstall", "register_cli", "build_addins"):
+        from . import addin
+
+        return getattr(addin, name)
+    if name == "lite_files":
+        from .lite import lite_files
+
+        return lite_files
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

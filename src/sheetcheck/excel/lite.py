@@ -1,0 +1,79 @@
+"""The ``main.py`` and ``requirements.txt`` to paste into xlwings Lite.
+
+xlwings Lite runs Python in the browser (Pyodide) inside Excel on Windows, macOS and the web.
+``main.py`` defines two scripts (Validate, Clear) and the cell functions; it only calls
+:mod:`sheetcheck.excel`, so the behaviour is the desktop add-in's. python-calamine is not
+installed there (the package marks it for non-Emscripten platforms), which the Excel front
+end never needs: the workbook's values arrive with the script call.
+"""
+
+from __future__ import annotations
+
+from .. import __version__
+
+# A shape named like this, whose hyperlink points at the cell, runs Validate when clicked
+# (xlwings Lite's sheet-button binding). The generated template's Instructions sheet has it.
+VALIDATE_BUTTON = "[SheetCheckValidate]Instructions!A1"
+
+MAIN_PY = '''\
+"""SheetCheck for xlwings Lite: validate this workbook before the migration upload.
+
+Scripts: Validate (also bound to the SheetCheckValidate button on the Instructions sheet)
+and Clear. Cell functions: =SHEETCHECK.DATE(E2), =SHEETCHECK.ROW(A2:G2, A$1:G$1),
+=SHEETCHECK.ISSUES(A1:G5000).
+"""
+
+from typing import Any
+
+import xlwings as xw
+from xlwings import func, script
+
+from sheetcheck import excel
+from sheetcheck.excel import udfs
+
+
+@script(name="Validate", button="{button}", show_taskpane=False)
+def validate(book: xw.Book):
+    """Check the workbook against its migration template and highlight every problem."""
+    excel.validate(book)
+
+
+@script(name="Clear")
+def clear(book: xw.Book):
+    """Remove SheetCheck's highlights and Issues sheet (your own formatting is untouched)."""
+    excel.clear(book)
+
+
+@func(name="DATE", namespace="SHEETCHECK")
+def sheetcheck_date(value: Any) -> Any:
+    """The date as a real date, or a short reason it is not a valid d/m/yyyy date."""
+    return udfs.check_date(value)
+
+
+@func(name="ROW", namespace="SHEETCHECK")
+def sheetcheck_row(values: Any, header: Any) -> str:
+    """The issues of one row as text (empty when the row is clean)."""
+    return udfs.row_issues(values, header)
+
+
+@func(name="ISSUES", namespace="SHEETCHECK")
+def sheetcheck_issues(data: Any) -> Any:
+    """Every issue of the range, one row each, below a header row."""
+    return udfs.issues_table(data)
+'''
+
+REQUIREMENTS_TXT = """\
+# Keep the xlwings line that xlwings Lite put in this file, and add:
+sheetcheck=={version}
+"""
+
+
+def lite_files(button: str = VALIDATE_BUTTON) -> dict[str, str]:
+    """{'main.py': ..., 'requirements.txt': ...} for xlwings Lite.
+
+    ``button`` is the sheet-button binding of the Validate script, ``[shape]Sheet!Cell``.
+    """
+    return {
+        "main.py": MAIN_PY.replace("{button}", button.replace('"', '\\"')),
+        "requirements.txt": REQUIREMENTS_TXT.format(version=__version__),
+    }

@@ -1,0 +1,290 @@
+"""The desktop add-ins, the xlwings Lite files and the ``sheetcheck excel`` commands.
+
+The add-ins are checked as files (no Excel here): valid zips, well-formed ribbon XML naming
+our buttons and xlwings' existing callback, file names that make that callback import the
+right module, the interpreter written into the add-in's own config sheet.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlwings
+from defusedxml import ElementTree
+
+from sheetcheck.cli import main as cli_main
+from sheetcheck.errors import SheetcheckError
+from sheetcheck.excel import addin, lite_files
+
+CUSTOM_UI = "{http://schemas.microsoft.com/office/2006/01/customui}"
+SHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+SOURCE = Path(xlwings.__file__).parent / addin.SOURCE_ADDIN
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> dict[str, Path]:
+    """Both add-ins, built with a Windows interpreter path."""
+    paths = addin.build_addins(tmp_path, "C:\\Python311\\python.exe")
+    return {p.name: p for p in paths}
+
+
+def callback_module(file_name: str) -> str:
+    """What xlwings' RunMain imports: Left(name, InStrRev(name, ".") - 1)."""
+    return file_name[: file_name.rindex(".")]
+
+
+@pytest.mark.parametrize(
+    ("file_name", "label", "module"),
+    [
+        ("sheetcheck.xlam", "Validate", "sheetcheck"),
+        ("sheetcheck.excel.unpaint.xlam", "Clear", "sheetcheck.excel.unpaint"),
+    ],
+)
+def test_addin_ribbon_calls_the_existing_callback(
+    built: dict[str, Path], file_name: str, label: str, module: str
+) -> None:
+    """Valid zip; the ribbon has the shared SheetCheck tab with our button wired to xlwings'
+    RunMain; the file name makes RunMain import a module whose main() exists."""
+    path = built[file_name]
+    with zipfile.ZipFile(path) as book:
+        assert book.testzip() is None
+        root = ElementTree.fromstring(book.read(addin.RIBBON_PART))
+    tabs = root.findall(f".//{CUSTOM_UI}tab")
+    assert [(t.get("idQ"), t.get("label")) for t in tabs] == [("sc:SheetCheckTab", "SheetCheck")]
+    buttons = root.findall(f".//{CUSTOM_UI}button")
+    assert [(b.get("idQ"), b.get("label"), b.get("onAction")) for b in buttons] == [
+        (f"sc:{label}", label, "RibbonMyAddin.RunMain")
+    ]
+    assert callback_module(file_name) == module
+    assert callable(importlib.import_module(module).main)
+
+
+def test_the_callback_name_exists_in_the_source_addin() -> None:
+    """RunMain is the callback xlwings' own ribbon XML uses: we point at the same one."""
+    with zipfile.ZipFile(SOURCE) as book:
+        root = ElementTree.fromstring(book.read(addin.RIBBON_PART))
+    assert {b.get("onAction") for b in root.iter(f"{CUSTOM_UI}button")} == {addin.CALLBACK}
+
+
+def test_only_the_ribbon_config_sheet_and_title_differ(built: dict[str, Path]) -> None:
+    """Every other part (the VBA project above all) is xlwings' file, byte for byte."""
+    changed = {addin.RIBBON_PART, addin.WORKBOOK_PART, addin.CONF_SHEET_PART, addin.CORE_PART}
+    with zipfile.ZipFile(SOURCE) as src, zipfile.ZipFile(built["sheetcheck.xlam"]) as out:
+        assert src.namelist() == out.namelist()
+        for name in src.namelist():
+            if name not in changed:
+                assert src.read(name) == out.read(name), name
+        assert out.read("xl/vbaProject.bin") == src.read("xl/vbaProject.bin")
+
+
+@pytest.mark.parametrize(
+    ("system", "row_values"),
+    [
+        ("Windows", {1: "C:\\Python311\\python.exe", 6: "sheetcheck.excel.udfs_desktop"}),
+        ("Darwin", {2: "C:\\Python311\\python.exe", 6: "sheetcheck.excel.udfs_desktop"}),
+        ("Linux", {6: "sheetcheck.excel.udfs_desktop"}),
+    ],
+)
+def test_interpreter_goes_into_the_addins_config_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, system: str, row_values: dict[int, str]
+) -> None:
+    """The enabled myaddin.conf sheet names the interpreter for this platform and the UDF
+    module; xlwings reads that sheet before any config file."""
+    monkeypatch.setattr(addin.platform, "system", lambda: system)
+    path = addin.build_addin(addin.ADDINS[0], tmp_path, "C:\\Python311\\python.exe")
+    with zipfile.ZipFile(path) as book:
+        workbook = ElementTree.fromstring(book.read(addin.WORKBOOK_PART))
+        sheet = ElementTree.fromstring(book.read(addin.CONF_SHEET_PART))
+    assert [s.get("name") for s in workbook.iter(f"{SHEET}sheet")] == ["myaddin.conf"]
+    values = {
+        int(c.get("r")[1:]): c.findtext(f"{SHEET}is/{SHEET}t")
+        for c in sheet.iter(f"{SHEET}c")
+        if c.get("r").startswith("B") and c.get("t") == "inlineStr"
+    }
+    assert values == row_values
+
+
+def test_build_replaces_an_existing_addin_atomically(tmp_path: Path) -> None:
+    """Building over an old add-in leaves one complete file and no partial file behind."""
+    (tmp_path / "sheetcheck.xlam").write_bytes(b"old")
+    addin.build_addins(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "sheetcheck.excel.unpaint.xlam",
+        "sheetcheck.xlam",
+    ]
+    assert zipfile.is_zipfile(tmp_path / "sheetcheck.xlam")
+
+
+# --------------------------------------------------------------------------- install
+
+
+@pytest.mark.parametrize(
+    ("system", "folder"),
+    [
+        ("Windows", "AppData/Roaming/Microsoft/Excel/XLSTART"),
+        ("Darwin", addin.MAC_STARTUP),
+    ],
+)
+def test_install_and_uninstall(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, system: str, folder: str
+) -> None:
+    """Install puts both add-ins in Excel's start-up folder and says so; uninstall removes
+    exactly them and leaves the user's other add-ins."""
+    monkeypatch.delenv("APPDATA", raising=False)
+    monkeypatch.setattr(addin.platform, "system", lambda: system)
+    startup = tmp_path / folder
+    startup.mkdir(parents=True)
+    (startup / "personal.xlam").write_bytes(b"theirs")
+
+    lines = addin.install(system=system, home=tmp_path, interpreter="/opt/py/bin/python")
+    assert sorted(p.name for p in startup.iterdir()) == [
+        "personal.xlam",
+        "sheetcheck.excel.unpaint.xlam",
+        "sheetcheck.xlam",
+    ]
+    assert str(startup) in lines[0]
+    assert "/opt/py/bin/python" in lines[1]
+    if system == "Darwin":
+        script = tmp_path / addin.MAC_SCRIPTS / f"xlwings-{xlwings.__version__}.applescript"
+        assert script.is_file()
+
+    lines = addin.uninstall(system=system, home=tmp_path)
+    assert [p.name for p in startup.iterdir()] == ["personal.xlam"]
+    assert lines == [
+        f"Removed sheetcheck.xlam, sheetcheck.excel.unpaint.xlam from {startup}; "
+        "restart Excel to drop the tab."
+    ]
+    assert addin.uninstall(system=system, home=tmp_path) == [
+        f"Nothing to remove: no SheetCheck add-in in {startup}."
+    ]
+
+
+def test_install_without_excel_builds_and_explains(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Linux: one error line naming where the add-ins were built."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    with pytest.raises(SheetcheckError) as caught:
+        addin.install(system="Linux", home=tmp_path)
+    where = tmp_path / "sheetcheck" / "excel"
+    assert str(caught.value) == (
+        f"desktop Excel is not available on Linux: the add-ins were built in {where}; "
+        "install them on Windows or macOS, or use --output DIR to only build"
+    )
+    assert (where / "sheetcheck.xlam").is_file()
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_cli_install_output_only_builds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``sheetcheck excel install --output DIR`` builds both files and exits 0."""
+    assert cli_main(["excel", "install", "--output", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "sheetcheck.excel.unpaint.xlam",
+        "sheetcheck.xlam",
+    ]
+    assert "Built sheetcheck.xlam, sheetcheck.excel.unpaint.xlam" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="Excel may exist here")
+def test_cli_install_on_linux_exits_2_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No Excel: exit code 2 and a single line on stderr."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cli_main(["excel", "install"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "desktop Excel is not available" in err[0]
+
+
+def test_cli_install_dir_and_uninstall(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--dir installs into any folder; uninstall --dir removes from it."""
+    assert cli_main(["excel", "install", "--dir", str(tmp_path)]) == 0
+    assert (tmp_path / "sheetcheck.xlam").is_file()
+    assert cli_main(["excel", "uninstall", "--dir", str(tmp_path)]) == 0
+    assert list(tmp_path.iterdir()) == []
+    assert "Removed" in capsys.readouterr().out
+
+
+def test_cli_lite_prints_both_files(capsys: pytest.CaptureFixture[str]) -> None:
+    """``sheetcheck excel lite`` prints main.py and requirements.txt."""
+    assert cli_main(["excel", "lite"]) == 0
+    out = capsys.readouterr().out
+    assert "# ---- main.py" in out
+    assert "# ---- requirements.txt" in out
+    assert "sheetcheck==" in out
+
+
+def test_cli_lite_output_writes_files(tmp_path: Path) -> None:
+    """``--output DIR`` writes the files instead of printing them."""
+    assert cli_main(["excel", "lite", "--output", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["main.py", "requirements.txt"]
+
+
+# --------------------------------------------------------------------------- xlwings Lite
+
+
+def test_lite_main_py_declares_scripts_and_functions() -> None:
+    """main.py parses; Validate is bound to the sheet button; the functions are in the
+    SHEETCHECK namespace and only call sheetcheck.excel."""
+    files = lite_files()
+    tree = ast.parse(files["main.py"])
+    decorated = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            call = node.decorator_list[0]
+            assert isinstance(call, ast.Call)
+            kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+            decorated[node.name] = (ast.unparse(call.func), kwargs)
+    assert decorated == {
+        "validate": (
+            "script",
+            {"name": "Validate", "button": "[SheetCheckValidate]Instructions!A1",
+             "show_taskpane": False},
+        ),
+        "clear": ("script", {"name": "Clear"}),
+        "sheetcheck_date": ("func", {"name": "DATE", "namespace": "SHEETCHECK"}),
+        "sheetcheck_row": ("func", {"name": "ROW", "namespace": "SHEETCHECK"}),
+        "sheetcheck_issues": ("func", {"name": "ISSUES", "namespace": "SHEETCHECK"}),
+    }  # fmt: skip
+    assert files["requirements.txt"].splitlines()[-1] == "sheetcheck==0.1.0"
+
+
+def test_lite_main_py_runs_against_the_remote_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Executing main.py's Validate script on a remote book paints it, as in Lite."""
+    monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
+    from excel_payloads import book_payload, enrollment_values, remote_book, sheet_payload
+
+    namespace: dict[str, object] = {}
+    exec(compile(lite_files()["main.py"], "main.py", "exec"), namespace)
+    values, _ = enrollment_values(4, 1)
+    book = remote_book(book_payload([sheet_payload("Enrollments", values)]))
+    script = namespace["validate"]
+    script(book)  # type: ignore[operator]
+    assert "addConditionalFormat" in [a["func"] for a in book.json()["actions"]]
+
+
+def test_sheetcheck_excel_imports_without_readers_or_xlwings() -> None:
+    """The Excel package and the cell functions load without python-calamine, openpyxl or
+    xlwings (as in Pyodide) until a check actually runs."""
+    code = (
+        "import sys\n"
+        "for name in ('python_calamine', 'openpyxl', 'xlwings'):\n"
+        "    sys.modules[name] = None\n"
+        "import sheetcheck, sheetcheck.excel, sheetcheck.excel.painter, sheetcheck.excel.udfs\n"
+        "import sheetcheck.excel.lite\n"
+        "print(sheetcheck.excel.udfs.check_date('1/3/2025'))\n"
+        "print(sheetcheck.excel.udfs.row_issues(['a b', 'X', 'Done'], ['Login ID', 'Course Name', 'Enrollment Status'])[:40])\n"
+    )
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "2025-03-01"

@@ -1,0 +1,476 @@
+"""Validate and Clear against xlwings' remote engine (the engine behind xlwings Lite).
+
+Each test builds a payload shaped like the one Excel sends, runs ``sheetcheck.excel.validate``
+on ``xw.Book(json=payload)``, and checks the actions queued in ``book.json()``: which ranges,
+which colours, which sheets and values. ``ExcelModel`` then applies those actions the way
+Excel would, so the tests can also assert on what the user sees afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+import pytest
+
+import sheetcheck
+from excel_payloads import (
+    HEADER,
+    IMPORT_DATE,
+    book_payload,
+    clean_row,
+    enrollment_values,
+    iso,
+    remote_book,
+    sheet_payload,
+)
+from excel_payloads.model import ExcelModel
+from sheetcheck import excel
+from sheetcheck.excel import painter
+from sheetcheck.model import FileReport, Issue
+from sheetcheck.style import FILLS, FONTS
+
+ERROR_FILL = FILLS["error"]
+MAX_ACTIONS = 25
+
+
+@pytest.fixture(autouse=True)
+def _xlwings_license(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The remote engine is part of xlwings PRO: the noncommercial key unlocks it."""
+    monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
+
+
+def run(payload: dict[str, Any], action: str = "validate") -> tuple[Any, list[dict[str, Any]]]:
+    book = remote_book(payload)
+    if action == "validate":
+        result = excel.validate(book, import_date=IMPORT_DATE)
+    else:
+        result = excel.clear(book)
+    return result, book.json()["actions"]
+
+
+def funcs(actions: list[dict[str, Any]]) -> list[str]:
+    return [a["func"] for a in actions]
+
+
+def user_formatted(values: list[list[Any]]) -> tuple[dict[str, Any], ExcelModel]:
+    """The enrollments sheet with the user's own fills, notes and number formats."""
+    payload = book_payload([sheet_payload("Enrollments", values)])
+    model = ExcelModel(payload)
+    sheet = model.sheet("Enrollments")
+    for col in range(1, 8):
+        sheet.fills[(1, col)] = "1F4E78"  # a styled header
+    sheet.fills[(6, 3)] = "92D050"  # the user's green on a cell that will be flagged
+    sheet.fills[(4, 1)] = "FFFF00"  # and yellow on a clean one
+    sheet.notes[(6, 3)] = "ask Maria about this status"
+    sheet.number_formats[(2, 5)] = "d/m/yyyy"
+    return model.payload(), model
+
+
+# --------------------------------------------------------------------------- first Validate
+
+
+def test_first_validate_emits_exactly_these_actions() -> None:
+    """Codes sheet (hidden), codes, three rules on the data sheet, a name, the Issues sheet
+    with its content and formats, then the Issues sheet is shown."""
+    values, expected = enrollment_values(8, 2)
+    assert expected == [(6, 3, "unknown-status"), (11, 4, "invalid-score")]
+    report, actions = run(book_payload([sheet_payload("Enrollments", values)]))
+
+    assert funcs(actions) == [
+        "addSheet",
+        "setSheetVisibility",
+        "setValues",
+        "addConditionalFormat",
+        "addConditionalFormat",
+        "addConditionalFormat",
+        "namesAdd",
+        "addSheet",
+        "setFormula",
+        "setFontProperty",
+        "setFontProperty",
+        "setFontProperty",
+        "setColumnWidth",
+        "setColumnWidth",
+        "setColumnWidth",
+        "addConditionalFormat",
+        "addConditionalFormat",
+        "addConditionalFormat",
+        "namesAdd",
+        "activateSheet",
+    ]
+    add_codes, hide, codes, *rules = actions[:6]
+    assert add_codes["args"] == [1, "SheetCheck codes 1"]
+    assert (hide["sheet_position"], hide["args"]) == (1, ["Hidden"])
+    # one rectangle from C6 to D11, codes only where the issues are
+    assert (codes["sheet_position"], codes["start_row"], codes["start_column"]) == (1, 5, 2)
+    assert (codes["row_count"], codes["column_count"]) == (6, 2)
+    assert codes["values"][0] == ["E unknown-status", ""]
+    assert codes["values"][5] == ["", "E invalid-score"]
+    assert sum(v != "" for row in codes["values"] for v in row) == 2
+    # the rules cover the whole data sheet and read the codes by position
+    for rule, severity in zip(rules, ("info", "warning", "error"), strict=True):
+        entry = rule["args"][0]
+        assert (rule["sheet_position"], rule["start_row"], rule["start_column"]) == (0, 0, 0)
+        assert (rule["row_count"], rule["column_count"]) == (1_048_576, 16_384)
+        assert entry["type"] == "Custom"
+        assert entry["fill_color"] == "#" + FILLS[severity].lower()
+        assert entry["font_color"] == "#" + FONTS[severity].lower()
+        assert entry["formula"] == (
+            "=LEFT(INDEX('SheetCheck codes 1'!$1:$1048576,ROW(),COLUMN()),1)"
+            f'="{painter.CODE_LETTERS[severity]}"'
+        )
+    assert actions[6]["args"] == ["SheetCheck_codes_1", "='Enrollments'!$A$1"]
+    assert actions[7]["args"] == [2, "Issues"]
+    assert actions[18]["args"] == ["SheetCheck_issues", "='Issues'!$A$1"]
+    assert actions[19]["args"] == [2]
+    assert report.errors == 2
+
+
+def test_issues_sheet_lists_counts_and_links_every_issue() -> None:
+    """Status line, template, counts per rule, then one row per issue linking to its cell."""
+    values, _ = enrollment_values(8, 2)
+    _, actions = run(book_payload([sheet_payload("Enrollments", values)]))
+    page = next(a for a in actions if a["func"] == "setFormula")["values"]
+    assert page[0][0].startswith('="2 errors, 0 warnings in 10 rows, checked "&IF((NOW()-')
+    assert page[0][0].endswith('&" ago"')
+    assert page[1][0] == "Template: enrollment-history   Sheet: Enrollments   Header row: 1"
+    assert page[3][:3] == ["Rule", "Severity", "Issues"]
+    assert [row[:3] for row in page[4:6]] == [
+        ["invalid-score", "error", 1],
+        ["unknown-status", "error", 1],
+    ]
+    assert page[7] == list(painter.ISSUE_COLUMNS)
+    listed = [(row[0], row[1], row[2], row[3], row[4], row[5]) for row in page[8:]]
+    assert listed == [
+        ("error", "=HYPERLINK(\"#'Enrollments'!C6\",\"C6\")", 6, "Enrollment Status",
+         "unknown-status", "Done"),
+        ("error", "=HYPERLINK(\"#'Enrollments'!D11\",\"D11\")", 11, "Enrollment Score",
+         "invalid-score", 101),
+    ]  # fmt: skip
+    assert all(row[6] for row in page[8:]), "every issue carries its message"
+
+
+@pytest.mark.parametrize(
+    ("title_row", "clean", "bad"),
+    [(False, 30, 3), (True, 30, 3), (False, 1, 1), (True, 200, 20)],
+)
+def test_highlights_exactly_the_flagged_cells(title_row: bool, clean: int, bad: int) -> None:
+    """Every (row, column) the engine flags shows the error fill, and no other cell does."""
+    values, expected = enrollment_values(clean, bad, title=title_row)
+    payload = book_payload([sheet_payload("Enrollments", values)])
+    model = ExcelModel(payload)
+    report, actions = run(payload)
+    model.apply(actions)
+    found = sorted((i.row, painter.issue_position(i, 1)[1], i.rule) for i in report.issues)  # type: ignore[index]
+    assert found == sorted(expected)
+    assert model.highlighted("Enrollments") == {(r, c): ERROR_FILL for r, c, _ in expected}
+
+
+def test_warning_and_info_cells_get_their_own_colours() -> None:
+    """A future date is a warning, an old completion an info: each in its severity's fill."""
+    future = clean_row(1)  # In Progress
+    future[4] = iso(dt.date(2025, 7, 15))  # created after the import date
+    future[5] = iso(dt.date(2025, 7, 20))
+    archived = clean_row(0)  # Passed
+    archived[4], archived[5], archived[6] = (iso(dt.date(2020, 1, d)) for d in (1, 2, 3))
+    values = [list(HEADER), clean_row(2), future, archived]
+    payload = book_payload([sheet_payload("Enrollments", values)])
+    model = ExcelModel(payload)
+    report, actions = run(payload)
+    model.apply(actions)
+    rules = {(i.row, i.cell, i.rule, i.severity) for i in report.issues}
+    assert (3, "E3", "future-date", "warning") in rules
+    assert (4, "G4", "archived-enrollment", "info") in rules
+    lit = model.highlighted("Enrollments")
+    assert lit[(3, 5)] == FILLS["warning"]
+    assert lit[(4, 7)] == FILLS["info"]
+
+
+# --------------------------------------------------------------------------- restoring
+
+
+def test_fixing_everything_and_validating_again_restores_the_original() -> None:
+    """User fills, notes and number formats come back exactly; the Issues sheet goes; an
+    alert says there is nothing to fix."""
+    values, expected = enrollment_values(8, 2)
+    payload, model = user_formatted(values)
+    original = model.view()
+    _, actions = run(payload)
+    model.apply(actions)
+    painted = model.view()
+    assert painted["Enrollments"][(6, 3)][1] == ERROR_FILL  # the user's green is covered
+    assert "Issues" in painted
+
+    sheet = model.sheet("Enrollments")
+    for row, col, _ in expected:  # the user fixes the two cells
+        sheet.values[(row, col)] = "Passed" if col == 3 else 90
+    fixed = {**original["Enrollments"]}
+    for row, col, _ in expected:
+        fixed[(row, col)] = (sheet.values[(row, col)], *fixed[(row, col)][1:])
+
+    report, actions = run(model.payload())
+    model.apply(actions)
+    assert report.issues == []
+    after = model.view()
+    assert after["Enrollments"] == fixed
+    assert after["Enrollments"][(6, 3)][1:] == ("92D050", "ask Maria about this status", None)
+    assert set(after) == set(original)  # no Issues sheet, nothing else visible
+    assert after["<active>"] == "Enrollments"
+    assert model.alerts == [
+        "Nothing to fix: 10 rows checked against enrollment-history on sheet Enrollments."
+    ]
+    assert funcs(actions) == ["sheetClearContents", "sheetDelete", "activateSheet", "alert"]
+
+
+def test_clear_restores_the_original() -> None:
+    """Clear after Validate: the sheet looks exactly as before, the Issues sheet is gone."""
+    values, _ = enrollment_values(8, 2)
+    payload, model = user_formatted(values)
+    original = model.view()
+    _, actions = run(payload)
+    model.apply(actions)
+    assert model.view() != original
+
+    _, actions = run(model.payload(), "clear")
+    model.apply(actions)
+    assert model.view() == original | {"<active>": "Enrollments"}
+    assert funcs(actions) == ["sheetClearContents", "sheetDelete", "activateSheet"]
+    assert model.alerts == []
+
+
+def test_clear_on_an_unpainted_workbook_does_nothing() -> None:
+    """Clear before any Validate sends no action at all."""
+    values, _ = enrollment_values(3, 1)
+    _, actions = run(book_payload([sheet_payload("Enrollments", values)]), "clear")
+    assert actions == []
+
+
+def test_second_validate_reuses_the_rules_and_rewrites_the_codes() -> None:
+    """Validating again adds no rule and no name: codes are emptied and written again."""
+    values, _ = enrollment_values(8, 2)
+    payload = book_payload([sheet_payload("Enrollments", values)])
+    model = ExcelModel(payload)
+    _, actions = run(payload)
+    model.apply(actions)
+    model.sheet("Enrollments").values[(6, 3)] = "Passed"  # one of two fixed
+
+    _, actions = run(model.payload())
+    model.apply(actions)
+    assert funcs(actions)[:4] == ["sheetClearContents", "setValues", "sheetDelete", "addSheet"]
+    assert "namesAdd" not in funcs(actions)
+    assert funcs(actions).count("setNameRefersTo") == 1  # the new Issues sheet
+    assert len(model.sheet("Enrollments").rules) == 3
+    assert model.highlighted("Enrollments") == {(11, 4): ERROR_FILL}
+
+
+def test_a_users_own_issues_sheet_is_left_alone() -> None:
+    """When the workbook already has a sheet called Issues, ours gets another name."""
+    values, _ = enrollment_values(4, 1)
+    theirs = sheet_payload("Issues", [["ticket", "owner"], ["#12", "Ana"]])
+    payload = book_payload([sheet_payload("Enrollments", values), theirs])
+    model = ExcelModel(payload)
+    _, actions = run(payload)
+    model.apply(actions)
+    assert model.sheet("Issues").values == {(1, 1): "ticket", (1, 2): "owner", (2, 1): "#12",
+                                            (2, 2): "Ana"}  # fmt: skip
+    assert model.sheets[model.active].name == "SheetCheck issues"
+
+    _, actions = run(model.payload(), "clear")
+    model.apply(actions)
+    assert [s.name for s in model.sheets if s.visible] == ["Enrollments", "Issues"]
+
+
+def test_sheet_names_with_quotes_and_spaces() -> None:
+    """Formulas and names quote the sheet name the way Excel does."""
+    values, expected = enrollment_values(4, 1)
+    payload = book_payload([sheet_payload("Learner's data", values)])
+    model = ExcelModel(payload)
+    _, actions = run(payload)
+    model.apply(actions)
+    assert model.names["SheetCheck_codes_1"] == "='Learner''s data'!$A$1"
+    page = next(a for a in actions if a["func"] == "setFormula")["values"]
+    (row, _col, _rule) = expected[0]
+    assert page[-1][1] == f"=HYPERLINK(\"#'Learner''s data'!C{row}\",\"C{row}\")"
+    assert model.highlighted("Learner's data") == {(r, c): ERROR_FILL for r, c, _ in expected}
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text() -> None:
+    """A cell value starting with '=' is echoed on the Issues sheet with the text prefix."""
+    row = clean_row(1)
+    row[2] = "=status"
+    payload = book_payload([sheet_payload("Enrollments", [list(HEADER), row])])
+    _, actions = run(payload)
+    page = next(a for a in actions if a["func"] == "setFormula")["values"]
+    assert page[-1][4:6] == ["unknown-status", "'=status"]
+
+
+# --------------------------------------------------------------------------- which sheet
+
+
+def test_the_active_sheet_is_checked_first_then_the_others() -> None:
+    """Two data sheets: the active one is checked; a notes sheet is skipped."""
+    values_a, _ = enrollment_values(4, 1)
+    values_b, _expected_b = enrollment_values(6, 2)
+    notes = sheet_payload("Read me", [["Fill in one row per enrollment"]])
+    payload = book_payload(
+        [notes, sheet_payload("2024", values_a), sheet_payload("2025", values_b)], active=2
+    )
+    report, _ = run(payload)
+    assert (report.sheet, report.errors) == ("2025", 2)
+
+    payload["book"]["active_sheet_index"] = 0  # the notes sheet: fall back to the first match
+    report, _ = run(payload)
+    assert (report.sheet, report.errors) == ("2024", 1)
+
+
+def test_switching_sheets_empties_the_other_sheets_codes() -> None:
+    """Validating sheet B after sheet A clears A's highlights and paints B."""
+    values_a, _ = enrollment_values(4, 1)
+    values_b, expected_b = enrollment_values(6, 2)
+    payload = book_payload([sheet_payload("A", values_a), sheet_payload("B", values_b)])
+    model = ExcelModel(payload)
+    _, actions = run(payload)
+    model.apply(actions)
+    assert model.highlighted("A")
+
+    model.active = 1
+    _, actions = run(model.payload())
+    model.apply(actions)
+    assert model.highlighted("A") == {}
+    assert model.highlighted("B") == {(r, c): ERROR_FILL for r, c, _ in expected_b}
+    assert model.names["SheetCheck_codes_2"] == "='B'!$A$1"
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def test_no_matching_header_ends_in_one_alert() -> None:
+    """A workbook without a template header: one alert with the engine's message, nothing
+    else."""
+    payload = book_payload([sheet_payload("Budget", [["Item", "Cost"], ["Chairs", 120]])])
+    report, actions = run(payload)
+    assert report is None
+    assert funcs(actions) == ["alert"]
+    assert "no sheet has a header row that matches a known template" in actions[0]["args"][0]
+    assert actions[0]["args"][1] == "SheetCheck"
+
+
+def test_an_error_while_checking_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in Python before painting ends in a readable alert and no other action."""
+
+    def broken(*args: Any, **kwargs: Any) -> FileReport:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("sheetcheck.excel._engine.check_rows", broken)
+    values, _ = enrollment_values(4, 1)
+    report, actions = run(book_payload([sheet_payload("Enrollments", values)]))
+    assert report is None
+    assert funcs(actions) == ["alert"]
+    assert actions[0]["args"][0] == (
+        "SheetCheck could not check this workbook: RuntimeError: disk on fire"
+    )
+
+
+def test_an_error_while_painting_is_rolled_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure half-way through painting drops every queued action: never half-painted."""
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError("Notes require ExcelApi 1.18")
+
+    monkeypatch.setattr(painter, "_write_issues", broken)
+    values, _ = enrollment_values(4, 1)
+    report, actions = run(book_payload([sheet_payload("Enrollments", values)]))
+    assert report is None
+    assert funcs(actions) == ["alert"]
+    assert actions[0]["args"][0] == (
+        "SheetCheck could not show the result: NotImplementedError: Notes require ExcelApi "
+        "1.18. Nothing was changed."
+    )
+
+
+# --------------------------------------------------------------------------- bounded calls
+
+
+def test_50000_rows_with_5000_issues_take_at_most_25_actions() -> None:
+    """The number of Excel calls does not grow with rows or issues, first time or again."""
+    values, _expected = enrollment_values(45_000, 5_000)
+    payload = book_payload([sheet_payload("Enrollments", values)])
+    model = ExcelModel(payload)
+    started = time.perf_counter()
+    report, actions = run(payload)
+    seconds = time.perf_counter() - started
+    assert (report.rows, report.errors) == (50_000, 5_000)
+    assert len(actions) <= MAX_ACTIONS
+    model.apply(actions)
+    assert len(model.highlighted("Enrollments")) == 5_000
+
+    report, actions = run(model.payload())
+    assert len(actions) <= MAX_ACTIONS
+    print(f"50,000 rows / 5,000 issues: {len(actions)} actions, first Validate {seconds:.1f} s")
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def test_sheetcheck_main_validates_the_calling_workbook(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The add-in's callback runs ``sheetcheck.main()``: it checks ``xw.Book.caller()``."""
+    import xlwings as xw
+
+    values, _ = enrollment_values(4, 1)
+    book = remote_book(book_payload([sheet_payload("Enrollments", values)]))
+    monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: book))
+    sheetcheck.main()
+    assert "addConditionalFormat" in funcs(book.json()["actions"])
+
+
+def test_the_clear_add_in_entry_point_clears_the_calling_workbook(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``sheetcheck.excel.unpaint.main()`` (the Clear button) clears ``xw.Book.caller()``."""
+    import xlwings as xw
+
+    from sheetcheck.excel import unpaint
+
+    values, _ = enrollment_values(4, 1)
+    payload = book_payload([sheet_payload("Enrollments", values)])
+    model = ExcelModel(payload)
+    _, actions = run(payload)
+    model.apply(actions)
+    book = remote_book(model.payload())
+    monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: book))
+    unpaint.main()
+    assert funcs(book.json()["actions"]) == ["sheetClearContents", "sheetDelete", "activateSheet"]
+
+
+# --------------------------------------------------------------------------- status text
+
+
+def _report(errors: int, warnings: int, infos: int, rows: int) -> FileReport:
+    issues = [
+        Issue("r", severity, "S", 2, None, None, None, "m")
+        for severity, n in (("error", errors), ("warning", warnings), ("info", infos))
+        for _ in range(n)
+    ]
+    return FileReport(file="f", template="t", rows=rows, issues=issues)
+
+
+@pytest.mark.parametrize(
+    ("counts", "seconds", "expect"),
+    [
+        ((12, 3, 0, 4210), 0.4, "12 errors, 3 warnings in 4,210 rows, checked 0.4 s ago"),
+        ((1, 1, 0, 1), 0.04, "1 error, 1 warning in 1 row, checked 0.0 s ago"),
+        ((0, 0, 2, 1500), 12.25, "0 errors, 0 warnings, 2 info in 1,500 rows, checked 12.2 s ago"),
+    ],
+)
+def test_status_line(counts: tuple[int, int, int, int], seconds: float, expect: str) -> None:
+    """The status line reads like the issue's example."""
+    assert painter.status_line(_report(*counts), seconds) == expect
+
+
+def test_status_formula_counts_from_the_check_time() -> None:
+    """The formula's timestamp is the check time as an Excel serial number."""
+    formula = painter.status_formula(_report(1, 0, 0, 5), dt.datetime(2025, 3, 1, 12, 0))
+    assert "(NOW()-45717.500000)" in formula
+    assert formula.startswith('="1 error, 0 warnings in 5 rows, checked "&IF(')
