@@ -19,6 +19,7 @@ pre-flight guard still applies, the memory limit and timeout do not.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import os
 import pickle
 import select
@@ -95,6 +96,7 @@ def _child(
     code = 0
     try:
         os.dup2(err_fd, 2)
+        faulthandler.disable()  # a host's fault handler may write to a saved copy of stderr
         _die_with_parent()
         _set_limits(limits)
         signal.signal(signal.SIGINT, signal.SIG_DFL)

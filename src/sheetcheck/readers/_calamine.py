@@ -20,10 +20,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import re
 import threading
 import zipfile
 from typing import Any
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
 
 from sheetcheck.errors import InputError
 from sheetcheck.limits import MIB, Limits
@@ -36,6 +40,13 @@ from sheetcheck.readers._xlsx_scan import SheetScan, check_box, scan_sheet, work
 # ones are scanned on a thread while calamine parses, hiding the scan's time.
 SEQUENTIAL_SCAN_BYTES = 16 * MIB
 
+_EXTENSIONS = {
+    "xlsx": (".xlsx", ".xlsm", ".xlam"),
+    "xlsm": (".xlsx", ".xlsm", ".xlam"),
+    "xlsb": (".xlsb",),
+    "xls": (".xls", ".xla"),
+    "ods": (".ods",),
+}
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="(?:[A-Z]{1,3}\d+:)?([A-Z]{1,3})(\d+)"')
 _DURATION_FORMAT = re.compile(rb'formatCode="[^"]*\[(?:h+|m+|s+)\]', re.IGNORECASE)
 
@@ -68,7 +79,7 @@ class CalamineReader(WorkbookReader):
         if self.format in ("xlsx", "xlsm"):
             self._open_archive()
         try:
-            self._book = calamine.CalamineWorkbook.from_path(self.path)
+            self._book = self._open_book(calamine)
             self.sheet_names = list(self._book.sheet_names)
         except calamine.PasswordError:
             self.close()
@@ -82,6 +93,13 @@ class CalamineReader(WorkbookReader):
             self.close()
             raise _calamine_failure(self.path, self.format, exc) from None
 
+    def _open_book(self, calamine: Any) -> Any:
+        """calamine picks its parser by extension; a misnamed file is handed over as bytes."""
+        if os.path.splitext(self.path)[1].lower() in _EXTENSIONS[self.format]:
+            return calamine.CalamineWorkbook.from_path(self.path)
+        with open(self.path, "rb") as handle:
+            return calamine.CalamineWorkbook.from_filelike(handle)
+
     def _open_archive(self) -> None:
         try:
             self._archive = zipfile.ZipFile(self.path)
@@ -90,14 +108,12 @@ class CalamineReader(WorkbookReader):
             self._durations = any(
                 _DURATION_FORMAT.search(read_part(self._archive, name)) for name in styles
             )
+        except (DefusedXmlException, ParseError) as exc:  # workbook.xml or its relations
+            self.close()
+            raise InputError(self.path, f"corrupt workbook XML ({exc})", RESAVE) from None
         except ZIP_ERRORS as exc:
             self.close()
             raise zip_failure(self.path, exc) from None
-        except Exception as exc:  # defusedxml / expat errors in workbook.xml or its relations
-            self.close()
-            if type(exc).__module__.startswith(("defusedxml", "xml")):
-                raise InputError(self.path, f"corrupt workbook XML ({exc})", RESAVE) from None
-            raise
 
     def read_sheet(self, name: str, nrows: int | None = None) -> SheetGrid:
         self._check_sheet(name)
