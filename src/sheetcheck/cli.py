@@ -13,7 +13,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from . import __version__
 from .errors import SheetcheckError, UsageError
@@ -34,6 +34,33 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD: {text!r}") from None
+
+
+class _Into(argparse.Action):
+    """Store an option's value under its name in a dict attribute of the namespace.
+
+    ``into="inputs"`` collects files a rule pack reads (``--against OLD.xlsx`` ->
+    ``args.inputs["against"]``), ``into="params"`` pack settings (``--cutoff``); both go
+    to :class:`~sheetcheck.checker.CheckOptions`. With ``nargs=0`` the value is ``const``
+    (a flag such as ``--allow-deletions``).
+    """
+
+    def __init__(
+        self, option_strings: Sequence[str], dest: str, *, into: str, **kwargs: Any
+    ) -> None:
+        self.into = into
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        bucket = dict(getattr(namespace, self.into, None) or {})
+        bucket[self.dest] = self.const if self.nargs == 0 else values
+        setattr(namespace, self.into, bucket)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,6 +122,21 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
         type=_date,
         metavar="YYYY-MM-DD",
         help="the day the file will be uploaded (future and archived dates are relative to it; default: today)",
+    )
+    check.add_argument(
+        "--against",
+        action=_Into,
+        into="inputs",
+        metavar="OLD.xlsx",
+        help="the old system's export to reconcile learners with (ilr-learners)",
+    )
+    check.add_argument(
+        "--cutoff",
+        action=_Into,
+        into="params",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="with --against: learners ending after this date must move too (default: only those still in learning)",
     )
     check.add_argument("--strict", action="store_true", help="warnings also make the exit code 1")
     check.add_argument(
