@@ -231,7 +231,7 @@ def _pack(check_args: dict[str, Any], related_columns: Sequence[str] = ("Code",)
                         "source": "sheet",
                         "sheet": "Codes",
                         "title": "Codes",
-                        "properties": {c: ext for c in related_columns},
+                        "properties": dict.fromkeys(related_columns, ext),
                     }
                 },
                 "checks": [{"rule": "ref", "function": "reference", "args": check_args}],

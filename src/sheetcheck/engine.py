@@ -127,6 +127,11 @@ class TableView:
     def sheet(self) -> str:
         return self._checker.table.sheet
 
+    @property
+    def header_row(self) -> int:
+        """Sheet row number of the header (data rows start below it, maybe after blank rows)."""
+        return self._checker.table.header_row
+
     def related(self, name: str) -> TableView | None:
         """A related table (another sheet, a baseline file) as a view of all its rows, or None
         when the workbook has no such sheet or the option naming the file was not given."""

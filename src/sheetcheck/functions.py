@@ -98,7 +98,7 @@ def check_function(
 
 
 def _load_builtins() -> None:
-    from . import checks, checks_ilr  # noqa: F401  (importing registers the built-in functions)
+    from . import checks, checks_crossref, checks_ilr  # noqa: F401  (importing registers the built-in functions)
 
 
 def _load_entry_points() -> None:
