@@ -13,12 +13,13 @@ indistinguishable and gets the same treatment.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from ..dates import EXCEL_EPOCH, parse_dmy
 from ..errors import SheetcheckError
-from ..model import CellValue, FileReport, json_value
+from ..model import CellValue, FileReport, Issue, json_value
 from ._engine import check_rows, grid_rows
 
 ISSUE_COLUMNS = ["Severity", "Cell", "Row", "Column", "Rule", "Value", "Message"]
@@ -54,10 +55,23 @@ def check_date(value: Any) -> dt.date | str:
 def row_issues(values: Any, header: Any, template: str | None = None) -> str:
     """=SHEETCHECK.ROW(A2:G2, A$1:G$1): the row's issues as text, "" when it is clean."""
     try:
-        report = _check([_as_row(header), _as_row(values)], template)
+        report = check_cells([_as_row(header), _as_row(values)], template)
     except SheetcheckError as err:
         return f"SheetCheck: {err}"
-    return " | ".join(f"{issue.column or 'row'}: {issue.message}" for issue in report.issues)
+    return " | ".join(_row_issue_text(issue) for issue in report.issues)
+
+
+def _row_issue_text(issue: Issue) -> str:
+    """'Enrollment Status "Done": unknown-status. Choose one of the five statuses...'.
+
+    Built from the issue's fields, not its message: the message names a cell of the one-row
+    grid the function checked (C2), which is not where the row is on the sheet.
+    """
+    value = json_value(issue.value)
+    where = issue.column or "Row"
+    if value not in (None, ""):
+        where += f" {json.dumps(value, ensure_ascii=False)}"
+    return f"{where}: {issue.rule}. {issue.fix or issue.message}".strip()
 
 
 def issues_table(data: Any, template: str | None = None) -> list[list[Any]]:
@@ -67,7 +81,7 @@ def issues_table(data: Any, template: str | None = None) -> list[list[Any]]:
     for addresses that match the sheet.
     """
     try:
-        report = _check(_as_rows(data), template)
+        report = check_cells(_as_rows(data), template)
     except SheetcheckError as err:
         return [[f"SheetCheck: {err}"]]
     table: list[list[Any]] = [list(ISSUE_COLUMNS)]
@@ -104,7 +118,7 @@ def _as_row(data: Any) -> list[CellValue]:
     return [row[0] if row else None for row in rows]  # a column given for a row
 
 
-def _check(rows: Sequence[Sequence[Any]], template: str | None) -> FileReport:
+def check_cells(rows: Sequence[Sequence[Any]], template: str | None = None) -> FileReport:
     """The engine's report for cells from Excel; date serials flagged as invalid dates are
     read as dates and the check repeated once."""
     grid = grid_rows(rows)
