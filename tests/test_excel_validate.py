@@ -474,3 +474,52 @@ def test_status_formula_counts_from_the_check_time() -> None:
     formula = painter.status_formula(_report(1, 0, 0, 5), dt.datetime(2025, 3, 1, 12, 0))
     assert "(NOW()-45717.500000)" in formula
     assert formula.startswith('="1 error, 0 warnings in 5 rows, checked "&IF(')
+
+
+# --------------------------------------------------------------------------- layouts
+
+
+def test_data_away_from_a1_is_painted_where_it_is() -> None:
+    """Title rows above and empty columns left of the table: cells keep their sheet
+    addresses (the used range starts at C2)."""
+    values, expected = enrollment_values(4, 1)
+    shifted = [[""] * 9, ["", "", "Enrollment export", *[""] * 6]]
+    shifted += [["", "", *row] for row in values]
+    sheet = sheet_payload("Enrollments", shifted)
+    sheet["used_range_address"] = f"C2:I{len(shifted)}"
+    payload = book_payload([sheet])
+    model = ExcelModel(payload)
+    report, actions = run(payload)
+    model.apply(actions)
+    assert report.header_row == 3
+    assert model.highlighted("Enrollments") == {(r + 2, c + 2): ERROR_FILL for r, c, _ in expected}
+
+
+def test_a_missing_column_marks_the_header_row() -> None:
+    """A column-level issue has no cell: it is drawn on the header row's first cell."""
+    values, _ = enrollment_values(3, 0)
+    without_status = [[v for k, v in enumerate(row) if k != 2] for row in values]
+    payload = book_payload([sheet_payload("Enrollments", without_status)])
+    model = ExcelModel(payload)
+    report, actions = run(payload)
+    model.apply(actions)
+    assert [(i.row, i.cell, i.rule) for i in report.issues] == [(1, None, "missing-column")]
+    assert model.highlighted("Enrollments") == {(1, 1): ERROR_FILL}
+    page = next(a for a in actions if a["func"] == "setFormula")["values"]
+    assert page[-1][:3] == ["error", '=HYPERLINK("#\'Enrollments\'!A1","row 1")', 1]
+
+
+def test_only_information_still_says_nothing_to_fix() -> None:
+    """Infos are listed and painted, and the alert says there is nothing to fix."""
+    archived = clean_row(0)
+    archived[4], archived[5], archived[6] = (iso(dt.date(2020, 1, d)) for d in (1, 2, 3))
+    payload = book_payload([sheet_payload("Enrollments", [list(HEADER), clean_row(3), archived])])
+    model = ExcelModel(payload)
+    report, actions = run(payload)
+    model.apply(actions)
+    assert [(i.cell, i.rule) for i in report.issues] == [("G3", "archived-enrollment")]
+    assert model.highlighted("Enrollments") == {(3, 7): FILLS["info"]}
+    assert model.alerts == [
+        "Nothing to fix: 2 rows checked against enrollment-history on sheet Enrollments. "
+        "The Issues sheet lists 1 note for information."
+    ]

@@ -356,8 +356,8 @@ def plan(
         alert=None
         if report.errors or report.warnings
         else f"Nothing to fix: {plural(report.rows, 'row')} checked against {report.template} "
-        f"on sheet {data_sheet}; {plural(report.infos, 'note')} for information are listed "
-        f"on the {issues_sheet} sheet.",
+        f"on sheet {data_sheet}. The {issues_sheet} sheet lists "
+        f"{plural(report.infos, 'note')} for information.",
         status=status,
     )
 
