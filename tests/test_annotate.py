@@ -500,3 +500,34 @@ def test_annotating_the_result_of_a_real_check(tmp_path: Path) -> None:
         assert colour in FILLS.values(), (found.rule, cell)
         if found.severity == "error":
             assert colour == FILLS["error"], (found.rule, cell)
+
+
+def _prefixed(xml: str) -> str:
+    """The same part with every spreadsheetml element written as x:name (as the Open XML SDK
+    writes them)."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    xml = re.sub(r"<(/?)([A-Za-z]\w*)(?=[\s/>])", r"<\1x:\2", xml)
+    return xml.replace(f'xmlns="{main}"', f'xmlns:x="{main}"')
+
+
+@pytest.mark.parametrize(
+    "prefixed",
+    [("xl/worksheets/sheet1.xml",), ("xl/styles.xml",), ("xl/workbook.xml",),
+     ("xl/worksheets/sheet1.xml", "xl/styles.xml", "xl/workbook.xml")],
+)  # fmt: skip
+def test_parts_written_with_a_namespace_prefix(tmp_path: Path, prefixed: tuple[str, ...]) -> None:
+    """Parts whose elements carry a prefix (x:c, x:xf, x:sheet) are edited in that style."""
+    source = simple_workbook(tmp_path / "in.xlsx")
+    for part in prefixed:
+        rewrite_part(source, part, _prefixed(parts(source)[part].decode()).encode())
+    target = tmp_path / "out.xlsx"
+    annotate(source, target, report(source, ISSUES))
+    wb = openpyxl.load_workbook(target)
+    assert wb.sheetnames[:2] == ["Issues", "Data"]
+    assert fill_of(wb["Data"]["A2"]) == FILLS["error"]
+    assert fill_of(wb["Data"]["B3"]) == FILLS["warning"]
+    assert wb["Data"]["D6"].number_format == "0.00"
+    assert wb["Data"].auto_filter.ref == "A1:D7"
+    assert "invalid-score" in wb["Data"]["D6"].comment.text
+    clean(target, tmp_path / "back.xlsx")
+    assert parts(tmp_path / "back.xlsx") == parts(source)

@@ -229,7 +229,7 @@ def _mark_sheet(
             key: styles.flagged(scan.styles.get(key, 0), severity)
             for key, severity in sheet.severity.items()
         }
-        splices, _skipped = cells.style_splices(text, marks, scan.prefix)
+        splices, _skipped = cells.style_splices(scan, marks)
     if header_row and name not in skips.highlights:
         ref = _filter_ref(report, scan)
         if not cells.has_element(text, "autoFilter") and not _tables_overlap(pkg, sheet.part, ref):

@@ -8,18 +8,32 @@ characters one for one.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
 from ..model import column_index, column_letter
 
 _P = r"(?:[A-Za-z_][\w.-]*:)?"
-_ROW = re.compile(rf"<({_P})row\b[^>]*>")
-_CELL = re.compile(rf"<{_P}c\b[^>]*>")
 _ROW_END = re.compile(rf"</{_P}row\s*>")
-_REF = re.compile(r"\sr\s*=\s*([\"'])\$?([A-Za-z]{1,3})\$?(\d+)\1")
-_ROW_NUM = re.compile(r"\sr\s*=\s*([\"'])(\d+)\1")
 _S = re.compile(r"(\ss\s*=\s*)([\"'])(\d*)\2")
+_ANY_ROW = re.compile(rf"<({_P})row\b")
+_ANY_CELL = re.compile(rf"<({_P})c\b")
+_ROW_REF = r"(?:(?=[^>]*?\sr\s*=\s*[\"'](\d+)[\"']))?"
+_CELL_REF = r"(?:(?=[^>]*?\sr\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?\d+[\"']))?"
+
+
+@functools.cache
+def _row_re(prefix: str) -> re.Pattern[str]:
+    """Row start tags, the reference captured in the same pass. Rows use the root's prefix;
+    a literal start lets the regex engine skip ahead fast through large sheets."""
+    return re.compile(re.escape(f"<{prefix}row") + r"\b" + _ROW_REF + r"[^>]*>")
+
+
+@functools.cache
+def _cell_re(prefix: str) -> re.Pattern[str]:
+    return re.compile(re.escape(f"<{prefix}c") + r"\b" + _CELL_REF + r"[^>]*>")
+
 
 # CT_Worksheet's children in schema order; an element we add goes before the first later one.
 WORKSHEET_ORDER = (
@@ -48,58 +62,75 @@ class SheetScan:
 
     text: str
     prefix: str  # the prefix of the spreadsheetml namespace, with colon ('' if default)
+    rows: list[tuple[int, int, int]]  # (row number, start tag start, start tag end)
     styles: dict[tuple[int, int], int] = field(default_factory=dict)  # (row, col) -> xf
+    cells: dict[int, tuple[int, list[tuple[int, re.Match[str], int]]]] = field(
+        default_factory=dict
+    )  # row -> (end of the row element, its cells), for the rows scanned
     last_row: int = 0
     header_last_col: int = 0
 
 
 def root_prefix(text: str) -> str:
-    root = re.search(rf"<({_P})worksheet\b", text)
+    root = _ROOT.search(text, 0, 4096) or _ROOT.search(text)
     return root.group(1) if root else ""
 
 
+_ROOT = re.compile(rf"<({_P})worksheet\b")
+
+
+_SHEET_DATA = re.compile(rf"<{_P}sheetData\b[^>]*>")
+_SHEET_DATA_END = re.compile(rf"</{_P}sheetData\s*>")
+
+
 def _sheet_data_span(text: str) -> tuple[int, int] | None:
-    start = re.search(rf"<{_P}sheetData\b[^>]*>", text)
+    """Where the rows are: from after ``<sheetData>`` to the start of its end tag."""
+    start = _SHEET_DATA.search(text)
     if start is None or start.group(0).endswith("/>"):
         return None
-    end = re.search(rf"</{_P}sheetData\s*>", text[start.end() :])
-    if end is None:
-        return None
-    return start.end(), start.end() + end.start()
+    last = text.rfind("sheetData")  # the end tag is the last mention in any sane sheet
+    opening = text.rfind("<", start.end(), last)
+    if opening >= start.end() and _SHEET_DATA_END.match(text, opening):
+        return start.end(), opening
+    end = _SHEET_DATA_END.search(text, start.end())
+    return (start.end(), end.start()) if end else None
 
 
-def _rows(text: str) -> list[tuple[int, int, int, int]]:
-    """(row number, tag start, tag end, end of the row element) for every row."""
+def _rows(text: str) -> list[tuple[int, int, int]]:
+    """(row number, tag start, tag end) for every row, in one pass."""
     span = _sheet_data_span(text)
     if span is None:
         return []
-    found = []
+    found: list[tuple[int, int, int]] = []
+    first = _ANY_ROW.search(text, span[0], span[1])
+    if first is None:
+        return found
     number = 0
-    position = span[0]
-    while True:
-        tag = _ROW.search(text, position, span[1])
-        if tag is None:
-            break
-        num = _ROW_NUM.search(tag.group(0))
-        number = int(num.group(2)) if num else number + 1
-        if tag.group(0).endswith("/>"):
-            closing = tag.end()
-        else:
-            end = _ROW_END.search(text, tag.end(), span[1])
-            closing = end.end() if end else span[1]
-        found.append((number, tag.start(), tag.end(), closing))
-        position = closing
+    for tag in _row_re(first.group(1)).finditer(text, span[0], span[1]):
+        num = tag.group(1)
+        number = int(num) if num else number + 1
+        found.append((number, tag.start(), tag.end()))
     return found
+
+
+def _row_close(text: str, tag_start: int, tag_end: int) -> int:
+    """The end of the row element whose start tag spans ``tag_start:tag_end``."""
+    if text[tag_end - 2] == "/":
+        return tag_end
+    end = _ROW_END.search(text, tag_end)
+    return end.end() if end else tag_end
 
 
 def scan(text: str, wanted_rows: set[int], header_row: int | None) -> SheetScan:
     """Style index of every cell in ``wanted_rows``, plus the sheet's extent."""
-    result = SheetScan(text, root_prefix(text))
-    for number, _start, tag_end, closing in _rows(text):
+    result = SheetScan(text, root_prefix(text), _rows(text))
+    for number, start, tag_end in result.rows:
         result.last_row = max(result.last_row, number)
         if number not in wanted_rows and number != header_row:
             continue
-        for col, tag, _pos in _cells(text, tag_end, closing):
+        closing = _row_close(text, start, tag_end)
+        found = result.cells[number] = (closing, _cells(text, tag_end, closing))
+        for col, tag, _pos in found[1]:
             if number == header_row and not tag.group(0).endswith("/>"):
                 result.header_last_col = max(result.header_last_col, col)
             s_attr = _S.search(tag.group(0))
@@ -116,15 +147,23 @@ def _cells(text: str, start: int, end: int) -> list[tuple[int, re.Match[str], in
     """
     cells: list[tuple[int, re.Match[str], int]] = []
     previous = 0
-    for tag in _CELL.finditer(text, start, end):
-        ref = _REF.search(tag.group(0))
-        previous = column_index(ref.group(2)) if ref else previous + 1
+    first = _ANY_CELL.search(text, start, end)
+    pattern = _cell_re(first.group(1) if first else "")
+    for tag in pattern.finditer(text, start, end):
+        letters = tag.group(1)
+        if letters is None:
+            previous += 1
+        else:
+            previous = _COLUMNS.get(letters) or _COLUMNS.setdefault(letters, column_index(letters))
         cells.append((previous, tag, tag.start()))
     return cells
 
 
+_COLUMNS: dict[str, int] = {}
+
+
 def style_splices(
-    text: str, marks: dict[tuple[int, int], int], prefix: str
+    scan: SheetScan, marks: dict[tuple[int, int], int]
 ) -> tuple[list[Splice], set[tuple[int, int]]]:
     """Splices giving each (row, col) in ``marks`` its new style index.
 
@@ -136,14 +175,18 @@ def style_splices(
         by_row.setdefault(row, {})[col] = xf
     splices: list[Splice] = []
     skipped: set[tuple[int, int]] = set()
-    rows = _rows(text)
+    text, prefix, rows = scan.text, scan.prefix, scan.rows
     seen_rows = set()
-    for number, tag_start, tag_end, closing in rows:
+    for number, tag_start, tag_end in rows:
         wanted = by_row.get(number)
         if not wanted:
             continue
         seen_rows.add(number)
-        cells = _cells(text, tag_end, closing)
+        if number in scan.cells:
+            closing, cells = scan.cells[number]
+        else:
+            closing = _row_close(text, tag_start, tag_end)
+            cells = _cells(text, tag_end, closing)
         present = {col: tag for col, tag, _pos in cells}
         for col, xf in wanted.items():
             tag = present.get(col)
@@ -171,7 +214,7 @@ def style_splices(
     span = _sheet_data_span(text)
     if absent and span is not None:
         for number in absent:
-            at = next((start for n, start, _e, _c in rows if n > number), span[1])
+            at = next((start for n, start, _e in rows if n > number), span[1])
             cells_xml = "".join(
                 f'<{prefix}c r="{column_letter(col)}{number}" s="{xf}"/>'
                 for col, xf in sorted(by_row[number].items())
@@ -205,10 +248,14 @@ def element_splice(text: str, name: str, element: str) -> Splice:
     return Splice(at, at, element)
 
 
-def has_element(text: str, name: str) -> bool:
+def after_sheet_data(text: str) -> int:
+    """Where the worksheet's children after the rows begin (0 if there are no rows)."""
     data = _sheet_data_span(text)
-    after = text[data[1] :] if data else text
-    return re.search(rf"<{_P}{name}\b", after) is not None
+    return data[1] if data else 0
+
+
+def has_element(text: str, name: str) -> bool:
+    return re.compile(rf"<{_P}{name}\b").search(text, after_sheet_data(text)) is not None
 
 
 def apply(text: str, splices: list[Splice]) -> tuple[str, list[list[object]]]:

@@ -33,6 +33,7 @@ from .text import clean_text, t_element
 AUTHOR = "sheetcheck"
 _P = r"(?:[A-Za-z_][\w.-]*:)?"
 _COMMENT = re.compile(rf"<({_P})comment\b[^>]*?(?:/>|>.*?</{_P}comment\s*>)", re.DOTALL)
+_LEGACY = re.compile(rf"<{_P}legacyDrawing\b[^>]*>")
 _SHAPE_ID = re.compile(r"_x0000_s(\d+)")
 _VML_NS = {
     "v": "urn:schemas-microsoft-com:vml",
@@ -139,7 +140,7 @@ def _ref(key: tuple[int, int]) -> str:
 
 
 def _legacy_drawing(sheet_text: str, by_id: Mapping[str, object]) -> str | None:
-    found = re.search(rf"<{_P}legacyDrawing\b[^>]*>", sheet_text)
+    found = _LEGACY.search(sheet_text, cells.after_sheet_data(sheet_text))
     if not found:
         return None
     rid = re.search(r"\s[\w.-]+:id\s*=\s*([\"'])(.*?)\1", found.group(0))
