@@ -138,6 +138,26 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
         metavar="YYYY-MM-DD",
         help="with --against: learners ending after this date must move too (default: only those still in learning)",
     )
+    check.add_argument(
+        "--baseline",
+        action=_Into,
+        into="inputs",
+        metavar="CURRENT.xlsx",
+        help="the target's export of what it already holds: current students (student-roster), existing enrollments (enrollment-history)",
+    )
+    check.add_argument(
+        "--allow-deletions",
+        action=_Into,
+        into="params",
+        nargs=0,
+        const=True,
+        help="with --baseline: students missing from the sheet may be deleted (one warning instead of an error each)",
+    )
+    check.add_argument(
+        "--merge",
+        metavar="OUT.xlsx",
+        help="check the files as one upload (duplicates across files too) and, if nothing blocks it, write them merged into OUT.xlsx",
+    )
     check.add_argument("--strict", action="store_true", help="warnings also make the exit code 1")
     check.add_argument(
         "-q", "--quiet", action="store_true", help="print only the summary line of each file"
@@ -198,6 +218,14 @@ def _run_check(args: argparse.Namespace) -> int:
         inputs=getattr(args, "inputs", {}) or {},
         params=getattr(args, "params", {}) or {},
     )
+    if args.merge:
+        from .merge import check_and_merge
+
+        if args.annotate:
+            raise UsageError("--annotate and --merge cannot be combined")
+        report = check_and_merge(args.files, options, args.merge, strict=args.strict)
+        _emit(report, args)
+        return report.exit_code
     reports: list[FileReport] = []
     with Progress(enabled=None if not args.quiet else False) as progress:
         for done, path in enumerate(args.files):
