@@ -43,8 +43,7 @@ def generate(path: Path, rows: int, every: int) -> None:
     wb.save(path)
 
 
-CHILD = (
-    r"""
+CHILD = r"""
 import datetime as dt, json, resource, sys, time
 from pathlib import Path
 mode, source, target, every, rows = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
@@ -52,7 +51,7 @@ out = {}
 if mode in ("check", "check+annotate"):
     import sheetcheck
     start = time.perf_counter()
-    result = sheetcheck.check(source, template="enrollment-history", import_date=dt.date.fromisoformat("%s"))
+    result = sheetcheck.check(source, template="enrollment-history", import_date=dt.date.fromisoformat("@IMPORT_DATE@"))
     out["check_s"] = time.perf_counter() - start
     report = result.files[0]
     out["issues"] = len(report.issues)
@@ -61,7 +60,7 @@ else:
     issues = [
         Issue("unknown-status", "error", "Enrollments", k + 2, "Enrollment Status", f"C{k + 2}", "Done",
               "Enrollment Status 'Done' is not a status the target accepts.", "Use Completed.")
-        for k in range(rows) if k %% every == every - 1
+        for k in range(rows) if k % every == every - 1
     ]
     report = FileReport(file=source, template="enrollment-history", sheet="Enrollments",
                         header_row=1, rows=rows, issues=issues, extra={"first_col": 1})
@@ -73,9 +72,7 @@ if mode in ("annotate", "check+annotate"):
     out["annotate_s"] = time.perf_counter() - start
 out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(out))
-"""
-    % IMPORT_DATE
-)
+""".replace("@IMPORT_DATE@", IMPORT_DATE)
 
 
 def measure(mode: str, source: Path, target: Path, every: int, rows: int) -> dict[str, float]:
