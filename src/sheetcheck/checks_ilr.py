@@ -590,7 +590,7 @@ def _missing_export_columns(old: TableView, args: Mapping[str, Any]) -> Iterator
     ]
     for name in wanted:
         if not old.has(name):
-            yield Finding(None, None, {"column": name})
+            yield Finding(None, name, {"column": name})
 
 
 def _reused_references(

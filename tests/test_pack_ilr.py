@@ -1,0 +1,635 @@
+"""The ilr-learners rule pack: every rule, with failing and passing cases at its edges.
+
+Rows are checked through the engine directly (no workbook I/O): each case starts from a valid
+learner and changes a few cells; the assertion is on the exact set of (column, rule) pairs
+found, so a case also proves that nothing else fires. The comparison with the old system's
+export (--against) is in test_against.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from sheetcheck.checks_ilr import (
+    add_years,
+    checksum_mod11,
+    collection_period,
+    dmy_date_since,
+    export_date,
+    fold_name,
+    period_label,
+)
+from sheetcheck.engine import Context, check_table
+from sheetcheck.model import Table
+from sheetcheck.packs import load_pack
+
+PACK = "ilr-learners"
+HEADER = [
+    "LearnRefNumber",
+    "PrevLearnRefNumber",
+    "ULN",
+    "FamilyName",
+    "GivenNames",
+    "DateOfBirth",
+    "LearnAimRef",
+    "LearnStartDate",
+    "LearnPlanEndDate",
+    "LearnActEndDate",
+    "CompStatus",
+    "Outcome",
+    "AchDate",
+]
+IMPORT_DATE = dt.date(2025, 10, 1)
+ULN_ARGS = {
+    "weights": [10, 9, 8, 7, 6, 5, 4, 3, 2],
+    "offset": 10,
+    "leading_zero": False,
+    "placeholders": ["9999999999"],
+}
+
+
+def uln(prefix: str) -> str | None:
+    """The ULN with these nine first digits, computed from the algorithm in issue 6, or None
+    when the weighted sum is divisible by 11 (no check digit exists)."""
+    total = sum(int(d) * w for d, w in zip(prefix, range(10, 1, -1), strict=True))
+    remainder = total % 11
+    return None if remainder == 0 else prefix + str(10 - remainder)
+
+
+VALID = {
+    "LearnRefNumber": "L0001",
+    "PrevLearnRefNumber": None,
+    "ULN": "1234567899",
+    "FamilyName": "Smith",
+    "GivenNames": "Ann",
+    "DateOfBirth": "1/2/1990",
+    "LearnAimRef": "ZPROG001",
+    "LearnStartDate": "1/9/2024",
+    "LearnPlanEndDate": "31/7/2025",
+    "LearnActEndDate": None,
+    "CompStatus": 1,
+    "Outcome": None,
+    "AchDate": None,
+}
+ENDED = {"CompStatus": 2, "LearnActEndDate": "30/6/2025", "Outcome": 1}
+
+
+def table(rows: Sequence[Mapping[str, Any]], header: Sequence[str] = HEADER) -> Table:
+    """A sheet with ``header`` on row 1 and one data row per mapping from row 2 on."""
+    return Table(
+        sheet="Learners",
+        header_row=1,
+        header=list(header),
+        first_col=1,
+        row_numbers=list(range(2, 2 + len(rows))),
+        columns=[[row.get(name) for row in rows] for name in header],
+    )
+
+
+def learners(*changes: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One valid learner per mapping, with distinct references and ULNs, then the changes."""
+    rows = []
+    for n, change in enumerate(changes):
+        base = {**VALID, "LearnRefNumber": f"L{n + 1:04d}", "ULN": uln(f"{100000001 + n:09d}")}
+        rows.append({**base, **change})
+    return rows
+
+
+def found(
+    rows: Sequence[Mapping[str, Any]], import_date: dt.date = IMPORT_DATE
+) -> set[tuple[int, str | None, str]]:
+    """(row, column, rule) of every issue the pack finds in ``rows``."""
+    issues = check_table(load_pack(PACK), table(rows), Context(import_date=import_date))
+    return {(i.row, i.column, i.rule) for i in issues}
+
+
+def found_one(change: Mapping[str, Any]) -> set[tuple[str | None, str]]:
+    """(column, rule) of every issue on a single valid learner with ``change`` applied."""
+    return {(column, rule) for _, column, rule in found(learners(change))}
+
+
+# --------------------------------------------------------------------------- the pack itself
+
+
+def test_pack_loads_with_every_column_and_rule() -> None:
+    """The pack passes the meta-schema and defines the issue's columns in order."""
+    pack = load_pack(PACK)
+    assert [c.name for c in pack.columns] == HEADER
+    assert pack.key_column == "LearnRefNumber"
+    assert set(pack.related) == {"old-system"}
+
+
+def test_a_valid_learner_has_no_issues() -> None:
+    """The base rows used by every case below are clean, continuing and ended alike."""
+    assert found(learners({}, ENDED, {**ENDED, "AchDate": "30/6/2025"})) == set()
+
+
+# --------------------------------------------------------------------------- references
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"LearnRefNumber": "A"}, set()),
+        ({"LearnRefNumber": "ABCDEFGHIJ12"}, set()),
+        ({"LearnRefNumber": "ABCDEFGHIJ123"}, {("LearnRefNumber", "invalid-learn-ref-number")}),
+        ({"LearnRefNumber": "AB 12"}, set()),
+        ({"LearnRefNumber": "  AB12  "}, set()),  # surrounding spaces are ignored
+        ({"LearnRefNumber": "AB-12"}, {("LearnRefNumber", "invalid-learn-ref-number")}),
+        ({"LearnRefNumber": "AB_12"}, {("LearnRefNumber", "invalid-learn-ref-number")}),
+        ({"LearnRefNumber": "ÉL12"}, {("LearnRefNumber", "invalid-learn-ref-number")}),
+        ({"LearnRefNumber": 123456789012}, set()),  # a number cell: its digits
+        ({"LearnRefNumber": None}, {("LearnRefNumber", "required")}),
+        ({"PrevLearnRefNumber": "OLD 0001"}, set()),
+        (
+            {"PrevLearnRefNumber": "ABCDEFGHIJ123"},
+            {("PrevLearnRefNumber", "invalid-learn-ref-number")},
+        ),
+        ({"PrevLearnRefNumber": "OLD/1"}, {("PrevLearnRefNumber", "invalid-learn-ref-number")}),
+    ],
+)
+def test_learn_ref_number_format(
+    change: Mapping[str, Any], expected: set[tuple[str | None, str]]
+) -> None:
+    """1 to 12 ASCII letters, digits or spaces; PrevLearnRefNumber the same but optional."""
+    assert found_one(change) == expected
+
+
+@pytest.mark.parametrize(
+    ("references", "expected"),
+    [
+        (["AB1", "AB2"], set()),
+        (["AB1", "ab1"], {(3, "LearnRefNumber", "duplicate-learn-ref-number")}),
+        (["AB 1", " ab 1 "], {(3, "LearnRefNumber", "duplicate-learn-ref-number")}),
+        (
+            ["AB1", "AB2", "Ab1", "aB1"],
+            {
+                (4, "LearnRefNumber", "duplicate-learn-ref-number"),
+                (5, "LearnRefNumber", "duplicate-learn-ref-number"),
+            },
+        ),
+        (["AB1", "AB10"], set()),
+    ],
+)
+def test_learn_ref_number_unique_ignoring_case(
+    references: list[str], expected: set[tuple[int, str, str]]
+) -> None:
+    """Every row after the first with the same reference (case ignored) is reported."""
+    rows = learners(*({"LearnRefNumber": r} for r in references))
+    assert found(rows) == expected
+
+
+# --------------------------------------------------------------------------- ULN
+
+
+def test_uln_helper_matches_hand_computed_examples() -> None:
+    """The test's own check-digit helper agrees with check digits worked out by hand.
+
+    1,2,...,9 weighted 10..2 sum to 210; 210 mod 11 = 1; check digit 10 - 1 = 9.
+    1,0,...,0 sum to 10; mod 11 = 10; check digit 0. Nine 9s sum to 486; mod 11 = 2; digit 8.
+    2,0,...,0 sum to 20; mod 11 = 9; digit 1. 1,0,0,0,0,0,0,0,6 sum to 22; mod 11 = 0: none.
+    """
+    assert uln("123456789") == "1234567899"
+    assert uln("100000000") == "1000000000"
+    assert uln("999999999") == "9999999998"
+    assert uln("200000000") == "2000000001"
+    assert uln("100000006") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("1234567899", True),  # hand-verified (see above)
+        ("1000000000", True),  # hand-verified: remainder 10 gives check digit 0
+        ("9999999998", True),  # hand-verified
+        ("2000000001", True),
+        (uln("510372468"), True),
+        (uln("401234567"), True),
+        ("9999999999", True),  # the temporary ULN, although its check digit is wrong
+        (9999999999, True),  # ... also as a number cell
+        (1234567899, True),  # a number cell
+        (1234567899.0, True),  # a number cell read as float
+        ("1234567898", False),  # check digit off by one
+        ("1234567890", False),
+        ("2134567899", False),  # two digits swapped
+        ("1000000060", False),  # remainder 0: no check digit can be right
+        ("1000000069", False),
+        ("0123456789", False),  # first digit 0
+        ("0000000000", False),
+        ("123456789", False),  # nine digits
+        ("12345678990", False),  # eleven digits
+        ("123456789X", False),
+        ("1234 567899", False),
+        (12345678.5, False),
+        (True, False),
+    ],
+)
+def test_checksum_mod11_for_uln(value: Any, ok: bool) -> None:
+    """The ULN rule: ten digits, first not 0, tenth = 10 - (weighted sum mod 11), sum mod 11
+    not 0; 9999999999 is the accepted placeholder."""
+    result = checksum_mod11(value, ULN_ARGS)
+    assert (result.typed is not None) is ok
+    assert bool(result.findings) is not ok
+
+
+def test_checksum_mod11_first_digit_zero_passes_the_digit_test_but_is_refused() -> None:
+    """0 as first digit is refused for its own reason, even with a correct check digit."""
+    value = uln("012345678")
+    assert value is not None
+    assert checksum_mod11(value, {**ULN_ARGS, "leading_zero": True}).typed == value
+    assert checksum_mod11(value, ULN_ARGS).findings == ({"reason": "starts with 0"},)
+
+
+@given(st.integers(min_value=100_000_000, max_value=999_999_999))
+@example(999_999_999)  # the placeholder's own prefix
+@example(100_000_006)  # weighted sum divisible by 11
+def test_exactly_one_check_digit_fits_unless_the_remainder_is_zero(prefix: int) -> None:
+    """For any nine first digits, exactly one tenth digit passes, or none when the weighted
+    sum is divisible by 11."""
+    passing = [d for d in range(10) if checksum_mod11(f"{prefix}{d}", ULN_ARGS).typed]
+    expected = uln(str(prefix))
+    placeholder = [9] if prefix == 999_999_999 else []  # 9999999999 is accepted as it is
+    assert passing == ([] if expected is None else [int(expected[-1])]) + placeholder
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("9434765919", True), ("9434765918", False), ("9434765910", False)],
+)
+def test_checksum_mod11_serves_the_nhs_number_too(value: str, ok: bool) -> None:
+    """With offset 11 the same function checks NHS numbers (943 476 5919 is the NHS's own
+    published example)."""
+    args = {"weights": [10, 9, 8, 7, 6, 5, 4, 3, 2], "offset": 11}
+    assert (checksum_mod11(value, args).typed is not None) is ok
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"ULN": "1234567898"}, {("ULN", "invalid-uln")}),
+        ({"ULN": "9999999999"}, set()),
+        ({"ULN": 1234567899}, set()),
+        ({"ULN": None}, {("ULN", "required")}),
+    ],
+)
+def test_uln_in_the_sheet(change: Mapping[str, Any], expected: set[tuple[str, str]]) -> None:
+    """The ULN column reports invalid-uln on the cell; an empty ULN is required."""
+    assert found_one(change) == expected
+
+
+@pytest.mark.parametrize(
+    ("ulns", "references", "expected"),
+    [
+        (["1234567899", "2000000001"], ["A", "B"], set()),
+        (["1234567899", "1234567899"], ["A", "B"], {(3, "ULN", "duplicate-uln")}),
+        (["1234567899", 1234567899], ["A", "B"], {(3, "ULN", "duplicate-uln")}),
+        (["9999999999", "9999999999"], ["A", "B"], set()),
+        (["9999999999", 9999999999], ["A", "B"], set()),
+        # the same reference twice is a duplicate reference, not a ULN conflict
+        (
+            ["1234567899", "1234567899"],
+            ["A", "a"],
+            {(3, "LearnRefNumber", "duplicate-learn-ref-number")},
+        ),
+        (
+            ["1234567899", "1234567899", "1234567899"],
+            ["A", "B", "C"],
+            {(3, "ULN", "duplicate-uln"), (4, "ULN", "duplicate-uln")},
+        ),
+    ],
+)
+def test_same_uln_on_two_references(
+    ulns: list[Any], references: list[str], expected: set[tuple[int, str, str]]
+) -> None:
+    """One ULN on two different LearnRefNumbers is an error; the temporary ULN is exempt."""
+    rows = learners(
+        *({"ULN": u, "LearnRefNumber": r} for u, r in zip(ulns, references, strict=True))
+    )
+    assert found(rows) == expected
+
+
+# --------------------------------------------------------------------------- other cells
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"LearnAimRef": "60012345"}, set()),
+        ({"LearnAimRef": "ZPROG00"}, {("LearnAimRef", "invalid-learn-aim-ref")}),
+        ({"LearnAimRef": "ZPROG0011"}, {("LearnAimRef", "invalid-learn-aim-ref")}),
+        ({"LearnAimRef": "ZPROG-01"}, {("LearnAimRef", "invalid-learn-aim-ref")}),
+        ({"LearnAimRef": None}, {("LearnAimRef", "required")}),
+        (
+            {"FamilyName": None, "GivenNames": "  "},
+            {("FamilyName", "required"), ("GivenNames", "required")},
+        ),
+        ({"DateOfBirth": None}, set()),
+    ],
+)
+def test_aim_reference_and_required_cells(
+    change: Mapping[str, Any], expected: set[tuple[str, str]]
+) -> None:
+    """LearnAimRef is 8 letters or digits; names are required, the date of birth is not."""
+    assert found_one(change) == expected
+
+
+# --------------------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"LearnStartDate": "29/2/2024"}, set()),
+        ({"LearnStartDate": "29/2/2025"}, {("LearnStartDate", "invalid-date")}),
+        ({"LearnStartDate": "2024-09-01"}, {("LearnStartDate", "invalid-date")}),
+        ({"LearnStartDate": dt.datetime(2024, 9, 1)}, set()),
+        ({"LearnStartDate": dt.datetime(2024, 9, 1, 9, 30)}, {("LearnStartDate", "invalid-date")}),
+        ({"DateOfBirth": "29/2/2000"}, set()),
+        ({"DateOfBirth": "29/2/1900"}, {("DateOfBirth", "invalid-date")}),  # 1900 not leap
+        ({"DateOfBirth": "15/6/1955"}, set()),  # adult learners: before 1970 is fine
+        ({"DateOfBirth": dt.date(1955, 6, 15)}, set()),
+        ({"DateOfBirth": "1/1/1900"}, set()),
+        ({"DateOfBirth": "31/12/1899"}, {("DateOfBirth", "invalid-date")}),
+        ({"DateOfBirth": "1990-02-01"}, {("DateOfBirth", "invalid-date")}),
+        ({"DateOfBirth": "1/2/90"}, {("DateOfBirth", "invalid-date")}),
+    ],
+)
+def test_date_cells(change: Mapping[str, Any], expected: set[tuple[str, str]]) -> None:
+    """Dates are d/m/yyyy or real date cells; birth dates go back to 1900."""
+    assert found_one(change) == expected
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({**ENDED, "LearnActEndDate": "1/9/2024"}, set()),  # same day as the start
+        ({**ENDED, "LearnActEndDate": "31/8/2024"}, {("LearnActEndDate", "end-before-start")}),
+        ({"LearnPlanEndDate": "1/9/2024"}, set()),
+        ({"LearnPlanEndDate": "31/8/2024"}, {("LearnPlanEndDate", "end-before-start")}),
+        ({"LearnPlanEndDate": "31/8/2034"}, set()),
+        ({"LearnPlanEndDate": "1/9/2034"}, {("LearnPlanEndDate", "planned-duration-too-long")}),
+        # 10 years after 29/2/2024 is taken as 28/2/2034 (as .NET's AddYears does)
+        ({"LearnStartDate": "29/2/2024", "LearnPlanEndDate": "27/2/2034"}, set()),
+        (
+            {"LearnStartDate": "29/2/2024", "LearnPlanEndDate": "28/2/2034"},
+            {("LearnPlanEndDate", "planned-duration-too-long")},
+        ),
+        ({"LearnStartDate": "28/2/2023", "LearnPlanEndDate": "27/2/2033"}, set()),
+        (
+            {"LearnStartDate": "28/2/2023", "LearnPlanEndDate": "28/2/2033"},
+            {("LearnPlanEndDate", "planned-duration-too-long")},
+        ),
+    ],
+)
+def test_end_dates_against_start(change: Mapping[str, Any], expected: set[tuple[str, str]]) -> None:
+    """End dates not before the start; the planned end less than 10 years after it."""
+    assert found_one(change) == expected
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({**ENDED, "AchDate": "30/6/2025"}, set()),
+        ({**ENDED, "AchDate": "29/6/2025"}, {("AchDate", "achievement-date-order")}),
+        # before both: reported once, against the actual end date
+        ({**ENDED, "AchDate": "1/8/2024"}, {("AchDate", "achievement-date-order")}),
+        ({"AchDate": "1/10/2024"}, {("AchDate", "achievement-without-end")}),
+        (
+            {"AchDate": "1/8/2024"},
+            {("AchDate", "achievement-without-end"), ("AchDate", "achievement-date-order")},
+        ),
+    ],
+)
+def test_achievement_date(change: Mapping[str, Any], expected: set[tuple[str, str]]) -> None:
+    """AchDate not before the start or the actual end, and never without an actual end."""
+    assert found_one(change) == expected
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"LearnStartDate": "1/10/2025", "LearnPlanEndDate": "1/10/2026"}, set()),
+        (
+            {"LearnStartDate": "2/10/2025", "LearnPlanEndDate": "1/10/2026"},
+            {("LearnStartDate", "future-date")},
+        ),
+        ({"LearnPlanEndDate": "31/7/2030"}, set()),  # a planned end may well be in the future
+        ({**ENDED, "LearnActEndDate": "1/10/2025"}, set()),
+        ({**ENDED, "LearnActEndDate": "2/10/2025"}, {("LearnActEndDate", "future-date")}),
+        (
+            {**ENDED, "AchDate": "2/10/2025"},
+            {("AchDate", "future-date"), ("AchDate", "late-achievement-period")},
+        ),
+        ({"DateOfBirth": "2/10/2025"}, {("DateOfBirth", "future-date")}),
+    ],
+)
+def test_no_date_after_the_file_preparation_date(
+    change: Mapping[str, Any], expected: set[tuple[str, str]]
+) -> None:
+    """Dates after --import-date are errors, except the planned end date."""
+    assert found_one(change) == expected
+
+
+# --------------------------------------------------------------------------- CompStatus/Outcome
+
+
+@pytest.mark.parametrize(
+    ("status", "end", "outcome", "expected"),
+    [
+        (1, None, None, set()),
+        ("1", None, None, set()),  # text cell
+        (1, "30/6/2025", None, {("LearnActEndDate", "end-date-not-allowed")}),
+        (1, None, 8, {("Outcome", "outcome-not-allowed")}),
+        (
+            2,
+            None,
+            None,
+            {("LearnActEndDate", "end-date-required"), ("Outcome", "outcome-required")},
+        ),
+        (2, "30/6/2025", None, {("Outcome", "outcome-required")}),
+        (2, None, 1, {("LearnActEndDate", "end-date-required")}),
+        (2, "30/6/2025", 1, set()),
+        (2, "30/6/2025", 2, set()),
+        (2, "30/6/2025", 3, set()),
+        (2, "30/6/2025", 8, set()),
+        (3, "30/6/2025", 1, {("Outcome", "outcome-status-conflict")}),
+        (3, "30/6/2025", 8, {("Outcome", "outcome-status-conflict")}),
+        (3, "30/6/2025", 2, set()),
+        (3, "30/6/2025", 3, set()),
+        (6, "30/6/2025", 1, {("Outcome", "outcome-status-conflict")}),
+        (6, "30/6/2025", "8", {("Outcome", "outcome-status-conflict")}),
+        (6, "30/6/2025", 3, set()),
+        (
+            6,
+            None,
+            None,
+            {("LearnActEndDate", "end-date-required"), ("Outcome", "outcome-required")},
+        ),
+        (4, None, None, {("CompStatus", "unknown-comp-status")}),
+        ("x", None, None, {("CompStatus", "unknown-comp-status")}),
+        (2, "30/6/2025", 4, {("Outcome", "unknown-outcome")}),
+        (2, "30/6/2025", 1.5, {("Outcome", "unknown-outcome")}),
+        (None, None, None, {("CompStatus", "required")}),
+    ],
+)
+def test_comp_status_and_outcome(
+    status: Any, end: str | None, outcome: Any, expected: set[tuple[str, str]]
+) -> None:
+    """The consistency rules of issue 6 between CompStatus, LearnActEndDate and Outcome."""
+    change = {"CompStatus": status, "LearnActEndDate": end, "Outcome": outcome}
+    assert found_one(change) == expected
+
+
+# --------------------------------------------------------------------------- collection periods
+
+
+@pytest.mark.parametrize(
+    ("day", "period", "label"),
+    [
+        (dt.date(2025, 8, 1), (2025, 1), "R01 2025/26"),
+        (dt.date(2025, 7, 31), (2024, 12), "R12 2024/25"),
+        (dt.date(2024, 2, 29), (2023, 7), "R07 2023/24"),
+        (dt.date(2025, 1, 1), (2024, 6), "R06 2024/25"),
+        (dt.date(2024, 12, 31), (2024, 5), "R05 2024/25"),
+        (dt.date(2099, 9, 1), (2099, 2), "R02 2099/00"),
+    ],
+)
+def test_collection_period(day: dt.date, period: tuple[int, int], label: str) -> None:
+    """Academic year 1 August to 31 July, R01 = August ... R12 = July."""
+    assert collection_period(day) == period
+    assert period_label(period) == label
+
+
+@pytest.mark.parametrize(
+    ("end", "achieved", "expected"),
+    [
+        ("31/7/2025", "31/7/2025", set()),  # same day: nothing to say
+        ("31/7/2025", "1/8/2025", {("AchDate", "late-achievement-period")}),
+        ("1/7/2025", "31/7/2025", {("AchDate", "late-achievement")}),
+        ("31/8/2024", "1/9/2024", {("AchDate", "late-achievement-period")}),
+        ("1/8/2024", "31/8/2024", {("AchDate", "late-achievement")}),
+        ("31/7/2024", "31/7/2025", {("AchDate", "late-achievement-period")}),  # R12 a year on
+        ("28/2/2025", "1/3/2025", {("AchDate", "late-achievement-period")}),
+        ("1/2/2024", "29/2/2024", {("AchDate", "late-achievement")}),
+    ],
+)
+def test_late_notified_achievements(
+    end: str, achieved: str, expected: set[tuple[str, str]]
+) -> None:
+    """AchDate later than LearnActEndDate counts for the return: a warning when that moves the
+    row into another collection period, an info otherwise."""
+    change = {**ENDED, "LearnStartDate": "1/9/2023", "LearnActEndDate": end, "AchDate": achieved}
+    assert found_one(change) == expected
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@pytest.mark.parametrize(
+    ("day", "years", "expected"),
+    [
+        (dt.date(2024, 2, 29), 10, dt.date(2034, 2, 28)),
+        (dt.date(2024, 2, 29), 4, dt.date(2028, 2, 29)),
+        (dt.date(2024, 3, 1), 10, dt.date(2034, 3, 1)),
+        (dt.date(2024, 2, 29), -1, dt.date(2023, 2, 28)),
+    ],
+)
+def test_add_years(day: dt.date, years: int, expected: dt.date) -> None:
+    """Whole years; 29 February becomes 28 February in a year without one."""
+    assert add_years(day, years) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (dt.date(1960, 5, 1), dt.date(1960, 5, 1)),
+        (dt.datetime(1960, 5, 1), dt.date(1960, 5, 1)),
+        ("1/5/1960", dt.date(1960, 5, 1)),
+        ("31/12/1969", dt.date(1969, 12, 31)),
+        ("1/1/1970", dt.date(1970, 1, 1)),
+        ("31/2/1960", None),
+        ("1960-05-01", None),
+        (dt.datetime(1960, 5, 1, 12, 0), None),
+        ("31/12/1899", None),
+    ],
+)
+def test_dmy_date_since(value: Any, expected: dt.date | None) -> None:
+    """dmy-date's rules with an earlier floor (here 1/1/1900)."""
+    assert dmy_date_since(value, {"earliest": "1900-01-01"}).typed == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2025-08-01", dt.date(2025, 8, 1)),
+        ("2025-08-01T00:00:00", dt.date(2025, 8, 1)),
+        ("2025-08-01 13:45", dt.date(2025, 8, 1)),
+        ("1/8/2025", dt.date(2025, 8, 1)),
+        (dt.datetime(2025, 8, 1, 13, 45), dt.date(2025, 8, 1)),
+        ("2025-02-30", None),
+        ("next week", None),
+        (45870, None),
+    ],
+)
+def test_export_date_is_lenient(value: Any, expected: dt.date | None) -> None:
+    """The old system's export may write ISO dates and times; we only need the day."""
+    assert export_date(value, {}).typed == expected
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Zoë", "ZOE", True),
+        ("O'Brien", "obrien", True),
+        ("Smith-Jones", "Smith Jones", True),
+        ("  Ann  ", "ann", True),
+        ("Ann", "Anne", False),
+    ],
+)
+def test_fold_name(a: str, b: str, same: bool) -> None:
+    """Names compare without accents, case, spaces, hyphens or apostrophes."""
+    assert (fold_name(a) == fold_name(b)) is same
+
+
+def test_every_message_of_the_pack_fills() -> None:
+    """One sheet with a problem of every row-level kind: each rule's message is complete."""
+    rows = learners(
+        {"LearnRefNumber": "BAD-REF", "ULN": "1234567898", "LearnAimRef": "X"},
+        {"LearnRefNumber": "bad-ref", "PrevLearnRefNumber": "TOO LONG 1234"},
+        {"ULN": "2000000001"},
+        {"ULN": "2000000001", "FamilyName": None, "CompStatus": 9},
+        {**ENDED, "LearnActEndDate": "1/8/2024", "AchDate": "2/10/2025", "Outcome": 7},
+        {"LearnPlanEndDate": "1/1/2040", "DateOfBirth": "1/2/03", "AchDate": "1/10/2024"},
+        {"CompStatus": 3, "LearnActEndDate": "30/6/2025", "Outcome": 8},
+        {"CompStatus": 1, "LearnActEndDate": "30/6/2025", "Outcome": 2},
+        {"CompStatus": 2},
+        {**ENDED, "LearnActEndDate": "1/7/2025", "AchDate": "2/7/2025"},
+        {**ENDED, "AchDate": "1/6/2025"},
+    )
+    issues = check_table(load_pack(PACK), table(rows), Context(import_date=IMPORT_DATE))
+    rules = {i.rule for i in issues}
+    against_only = {
+        "against-column-missing",
+        "learn-ref-number-reused",
+        "prev-learn-ref-number-mismatch",
+        "missing-learner",
+        "missing-column",
+    }
+    assert rules == set(load_pack(PACK).rules) - against_only
+    assert all("{" not in i.message for i in issues)
+
+
+def test_missing_column_is_reported_on_the_header_row() -> None:
+    """A sheet without AchDate: one missing-column on the header row; rules reading AchDate
+    are skipped rather than guessed."""
+    header = [h for h in HEADER if h != "AchDate"]
+    issues = check_table(
+        load_pack(PACK), table(learners({}), header), Context(import_date=IMPORT_DATE)
+    )
+    assert {(i.row, i.column, i.rule) for i in issues} == {(1, "AchDate", "missing-column")}
