@@ -531,3 +531,21 @@ def test_parts_written_with_a_namespace_prefix(tmp_path: Path, prefixed: tuple[s
     assert "invalid-score" in wb["Data"]["D6"].comment.text
     clean(target, tmp_path / "back.xlsx")
     assert parts(tmp_path / "back.xlsx") == parts(source)
+
+
+def test_excel_limits_on_listed_issues_and_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond Excel's row and hyperlink limits the list is cut, and the sheet says so."""
+    from sheetcheck.annotate import issues_sheet
+
+    monkeypatch.setattr(issues_sheet, "MAX_LINKS", 2)
+    monkeypatch.setattr(issues_sheet, "MAX_ROWS", 16)  # table header on row 13: 3 issues fit
+    source = simple_workbook(tmp_path / "in.xlsx")
+    target = tmp_path / "out.xlsx"
+    annotate(source, target, report(source, ISSUES))
+    ws = openpyxl.load_workbook(target)["Issues"]
+    assert "only the first 3 issues are listed" in ws["A3"].value
+    assert "only the first 2 have links" in ws["A3"].value
+    assert ws.max_row == 16
+    assert sum(1 for row in ws.iter_rows() for c in row if c.hyperlink) == 2

@@ -18,6 +18,8 @@ from .text import clean_text, t_element
 
 COLUMNS = ("Severity", "Rule", "Sheet", "Cell", "Row", "Column", "Value", "Message")
 WIDTHS = (10, 28, 18, 8, 7, 24, 28, 110)
+MAX_ROWS = 1_048_576  # rows in an Excel sheet
+MAX_LINKS = 65_530  # hyperlinks Excel keeps on one sheet
 
 
 @dataclass(slots=True)
@@ -96,6 +98,16 @@ def build(
     if report.template:
         row(2, [_text_cell("A2", f"Template: {report.template}")])
     counts = Counter((issue.rule, issue.severity) for issue in issues)
+    header = 4 + len(counts) + 2
+    listed = order[: MAX_ROWS - header]
+    limits = []
+    if len(listed) < len(order):
+        limits.append(f"only the first {len(listed):,} issues are listed (Excel's row limit)")
+    linkable = sum(1 for index in listed if targets.get(index))
+    if linkable > MAX_LINKS:
+        limits.append(f"only the first {MAX_LINKS:,} have links (Excel's limit per sheet)")
+    if limits:
+        row(3, [_text_cell("A3", "Note: " + "; ".join(limits) + ".")])
     row(
         4,
         [
@@ -115,13 +127,13 @@ def build(
         ])  # fmt: skip
     header = number + 2
     row(header, [_text_cell(f"{column_letter(k + 1)}{header}", h) for k, h in enumerate(COLUMNS)])
-    links = []
+    links: list[str] = []
     number = header
-    for index in order:
+    for index in listed:
         issue = issues[index]
         number += 1
-        target = targets.get(index)
-        cell_ref = issue.cell or target or ""
+        target = targets.get(index) if len(links) < MAX_LINKS else None
+        cell_ref = issue.cell or targets.get(index) or ""
         cell_style = formats.link if target else None
         row(number, [
             _text_cell(f"A{number}", issue.severity, formats.severity[issue.severity]),
