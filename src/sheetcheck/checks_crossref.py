@@ -9,7 +9,8 @@ name one by that key in their ``related`` argument and say which columns corresp
     Rows of this table looked up in the related one by the ``match`` columns. ``expect``:
     ``present`` (default; a row whose key is not there is reported), ``absent`` (a row whose
     key *is* there is reported, naming the related row) or ``same`` (a row found there whose
-    ``compare`` columns differ is reported). ``within`` limits ``present`` to rows whose key on
+    ``compare`` columns differ is reported; compared exactly, case and accents included, only
+    surrounding and repeated spaces aside: the target sees any other difference). ``within`` limits ``present`` to rows whose key on
     those columns alone is found (so "unknown program" and "component not in that program"
     are two rules, never both on one row).
 ``absent-rows``
@@ -245,7 +246,6 @@ def _same(
     keys: Sequence[Key],
     found: Mapping[Key, int],
 ) -> Iterator[Finding]:
-    fold = bool(args.get("ignore_case"))
     pairs = [(m, r) for m, r in args["compare"].items() if view.has(m) and other.has(r)]
     if not pairs:
         return
@@ -259,7 +259,7 @@ def _same(
         differs = [
             m
             for m, r in pairs
-            if _part(None, mine[m][index], fold) != _part(None, theirs[r][there], fold)
+            if _part(None, mine[m][index], False) != _part(None, theirs[r][there], False)
         ]
         if differs:
             params = _related_fields(other, there)
