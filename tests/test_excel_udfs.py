@@ -128,8 +128,8 @@ def test_issues_table_spills_every_issue() -> None:
     assert table == udfs_desktop.sheetcheck_issues(data)
     assert table[0] == udfs.ISSUE_COLUMNS
     assert [tuple(row[:6]) for row in table[1:]] == [
-        ("error", "A3", 3, "Login ID", "invalid-login-id", "bob example"),
-        ("error", "D3", 3, "Enrollment Score", "invalid-score", 101),
+        ("error", "invalid-login-id", "A3", 3, "Login ID", "bob example"),
+        ("error", "invalid-score", "D3", 3, "Enrollment Score", 101),
     ]
     assert all(row[6] for row in table[1:])
 

@@ -81,26 +81,24 @@ def test_first_validate_emits_exactly_these_actions() -> None:
     assert funcs(actions) == [
         "addSheet",
         "setSheetVisibility",
+        "namesAdd",
         "setValues",
         "addConditionalFormat",
         "addConditionalFormat",
         "addConditionalFormat",
-        "namesAdd",
         "addSheet",
+        "namesAdd",
         "setFormula",
         "setFontProperty",
         "setFontProperty",
         "setFontProperty",
-        "setColumnWidth",
-        "setColumnWidth",
-        "setColumnWidth",
+        *["setColumnWidth"] * len(painter.COLUMN_WIDTHS),
         "addConditionalFormat",
         "addConditionalFormat",
         "addConditionalFormat",
-        "namesAdd",
         "activateSheet",
     ]
-    add_codes, hide, codes, *rules = actions[:6]
+    add_codes, hide, name, codes, *rules = actions[:7]
     assert add_codes["args"] == [1, "SheetCheck codes 1"]
     assert (hide["sheet_position"], hide["args"]) == (1, ["Hidden"])
     # one rectangle from C6 to D11, codes only where the issues are
@@ -121,10 +119,28 @@ def test_first_validate_emits_exactly_these_actions() -> None:
             "=LEFT(INDEX('SheetCheck codes 1'!$1:$1048576,ROW(),COLUMN()),1)"
             f'="{painter.CODE_LETTERS[severity]}"'
         )
-    assert actions[6]["args"] == ["SheetCheck_codes_1", "='Enrollments'!$A$1"]
+    assert name["args"] == ["SheetCheck_codes_1", "='Enrollments'!$A$1"]
     assert actions[7]["args"] == [2, "Issues"]
-    assert actions[18]["args"] == ["SheetCheck_issues", "='Issues'!$A$1"]
-    assert actions[19]["args"] == [2]
+    assert actions[8]["args"] == ["SheetCheck_issues", "='Issues'!$A$1"]
+    assert actions[-1]["args"] == [2]
+    widths = [a for a in actions if a["func"] == "setColumnWidth"]
+    assert [(a["start_column"], a["column_count"], a["args"]) for a in widths] == [
+        (0, 1, [10]),
+        (1, 2, [24]),
+        (3, 2, [8]),
+        (5, 2, [26]),
+        (7, 1, [110]),
+    ]
+    severity_rules = actions[-4:-1]
+    assert {
+        (a["sheet_position"], a["start_row"], a["row_count"], a["column_count"])
+        for a in severity_rules
+    } == {(2, 4, 6, 1)}  # A5:A10: counts and issues
+    assert [a["args"][0]["formula"] for a in severity_rules] == [
+        '=INDEX($A:$A,ROW())="info"',
+        '=INDEX($A:$A,ROW())="warning"',
+        '=INDEX($A:$A,ROW())="error"',
+    ]  # fmt: skip
     assert report.errors == 2
 
 
@@ -136,20 +152,20 @@ def test_issues_sheet_lists_counts_and_links_every_issue() -> None:
     assert page[0][0].startswith('="2 errors, 0 warnings in 10 rows, checked "&IF((NOW()-')
     assert page[0][0].endswith('&" ago"')
     assert page[1][0] == "Template: enrollment-history   Sheet: Enrollments   Header row: 1"
-    assert page[3][:3] == ["Rule", "Severity", "Issues"]
+    assert page[3][:3] == ["Severity", "Rule", "Count"]
     assert [row[:3] for row in page[4:6]] == [
-        ["invalid-score", "error", 1],
-        ["unknown-status", "error", 1],
+        ["error", "invalid-score", 1],
+        ["error", "unknown-status", 1],
     ]
     assert page[7] == list(painter.ISSUE_COLUMNS)
-    listed = [(row[0], row[1], row[2], row[3], row[4], row[5]) for row in page[8:]]
+    listed = [tuple(row[:7]) for row in page[8:]]
     assert listed == [
-        ("error", "=HYPERLINK(\"#'Enrollments'!C6\",\"C6\")", 6, "Enrollment Status",
-         "unknown-status", "Done"),
-        ("error", "=HYPERLINK(\"#'Enrollments'!D11\",\"D11\")", 11, "Enrollment Score",
-         "invalid-score", 101),
+        ("error", "unknown-status", "Enrollments", "=HYPERLINK(\"#'Enrollments'!C6\",\"C6\")",
+         6, "Enrollment Status", "Done"),
+        ("error", "invalid-score", "Enrollments", "=HYPERLINK(\"#'Enrollments'!D11\",\"D11\")",
+         11, "Enrollment Score", 101),
     ]  # fmt: skip
-    assert all(row[6] for row in page[8:]), "every issue carries its message"
+    assert all(row[7] for row in page[8:]), "every issue carries its message"
 
 
 @pytest.mark.parametrize(
@@ -292,7 +308,7 @@ def test_sheet_names_with_quotes_and_spaces() -> None:
     assert model.names["SheetCheck_codes_1"] == "='Learner''s data'!$A$1"
     page = next(a for a in actions if a["func"] == "setFormula")["values"]
     (row, _col, _rule) = expected[0]
-    assert page[-1][1] == f"=HYPERLINK(\"#'Learner''s data'!C{row}\",\"C{row}\")"
+    assert page[-1][3] == f"=HYPERLINK(\"#'Learner''s data'!C{row}\",\"C{row}\")"
     assert model.highlighted("Learner's data") == {(r, c): ERROR_FILL for r, c, _ in expected}
 
 
@@ -303,7 +319,7 @@ def test_text_that_looks_like_a_formula_is_written_as_text() -> None:
     payload = book_payload([sheet_payload("Enrollments", [list(HEADER), row])])
     _, actions = run(payload)
     page = next(a for a in actions if a["func"] == "setFormula")["values"]
-    assert page[-1][4:6] == ["unknown-status", "'=status"]
+    assert (page[-1][1], page[-1][6]) == ("unknown-status", "'=status")
 
 
 # --------------------------------------------------------------------------- which sheet
@@ -506,7 +522,13 @@ def test_a_missing_column_marks_the_header_row() -> None:
     assert [(i.row, i.cell, i.rule) for i in report.issues] == [(1, None, "missing-column")]
     assert model.highlighted("Enrollments") == {(1, 1): ERROR_FILL}
     page = next(a for a in actions if a["func"] == "setFormula")["values"]
-    assert page[-1][:3] == ["error", '=HYPERLINK("#\'Enrollments\'!A1","row 1")', 1]
+    assert page[-1][:5] == [
+        "error",
+        "missing-column",
+        "Enrollments",
+        '=HYPERLINK("#\'Enrollments\'!A1","row 1")',
+        1,
+    ]
 
 
 def test_only_information_still_says_nothing_to_fix() -> None:
@@ -523,3 +545,91 @@ def test_only_information_still_says_nothing_to_fix() -> None:
         "Nothing to fix: 2 rows checked against enrollment-history on sheet Enrollments. "
         "The Issues sheet lists 1 note for information."
     ]
+
+
+# --------------------------------------------------------------------------- desktop progress
+
+
+class DesktopApp:
+    """The desktop engines' App as far as Validate uses it: a status bar and screen updating
+    that record what they were set to; alerts go to the wrapped remote app."""
+
+    engine = type("Engine", (), {"type": "desktop"})()
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.statuses: list[str | bool] = []
+        self.screen: list[bool] = []
+
+    @property
+    def status_bar(self) -> str | bool:
+        return self.statuses[-1] if self.statuses else False
+
+    @status_bar.setter
+    def status_bar(self, value: str | bool) -> None:
+        self.statuses.append(value)
+
+    @property
+    def screen_updating(self) -> bool:
+        return self.screen[-1] if self.screen else True
+
+    @screen_updating.setter
+    def screen_updating(self, value: bool) -> None:
+        self.screen.append(value)
+
+    def alert(self, *args: Any, **kwargs: Any) -> Any:
+        return self.real.alert(*args, **kwargs)
+
+
+class DesktopBook:
+    """A remote-engine book that reports a desktop app (status bar, screen updating)."""
+
+    def __init__(self, book: Any) -> None:
+        self._book = book
+        self.app = DesktopApp(book.app)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._book, name)
+
+
+def test_desktop_progress_in_the_status_bar_is_handed_back() -> None:
+    """On desktop Excel the status bar shows each phase and is reset; screen updating is off
+    while painting and restored."""
+    values, _ = enrollment_values(8, 2)
+    book = DesktopBook(remote_book(book_payload([sheet_payload("Enrollments", values)])))
+    excel.validate(book, import_date=IMPORT_DATE)
+    assert book.app.statuses == [
+        "SheetCheck: reading the workbook...",
+        "SheetCheck: checking 11 rows of Enrollments...",
+        "SheetCheck: showing 2 issues...",
+        False,
+    ]
+    assert book.app.screen == [False, True]
+
+
+def test_desktop_settings_are_restored_when_painting_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A failure while painting still resets the status bar and screen updating, and ends in
+    an alert telling the user how to remove what was shown."""
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("Excel is busy")
+
+    monkeypatch.setattr(painter, "_write_issues", broken)
+    values, _ = enrollment_values(4, 1)
+    payload, model = user_formatted(values)
+    original = model.view()
+    book = DesktopBook(remote_book(payload))
+    assert excel.validate(book, import_date=IMPORT_DATE) is None
+    assert book.app.statuses[-1] is False
+    assert book.app.screen == [False, True]
+    assert book.json()["actions"][-1]["args"][0] == (
+        "SheetCheck could not show the result: RuntimeError: Excel is busy. "
+        "Press Clear to remove what was shown."
+    )
+    model.apply(book.json()["actions"])  # desktop calls take effect one by one
+
+    _, actions = run(model.payload(), "clear")  # ... and Clear does remove it all
+    model.apply(actions)
+    assert model.view() == original | {"<active>": "Enrollments"}

@@ -51,10 +51,10 @@ def validate(
     date rules compare against (default: today).
     """
     started = time.perf_counter()
-    with _status_bar(book, "SheetCheck: checking the workbook..."):
+    with _status_bar(book, "SheetCheck: reading the workbook...") as status:
         try:
             state = painter.read_state(book)
-            report, sheet, first_col = _check(book, state, template, import_date)
+            report, sheet, first_col = _check(book, state, template, import_date, status)
             todo = painter.plan(
                 report,
                 state,
@@ -70,6 +70,7 @@ def validate(
             traceback.print_exc(file=sys.stderr)
             _alert(book, f"SheetCheck could not check this workbook: {_describe(err)}")
             return None
+        status.say(f"SheetCheck: showing {len(report.issues):,} issues...")
         if not _apply(book, todo):
             return None
     return report
@@ -95,7 +96,11 @@ def main() -> None:
 
 
 def _check(
-    book: Any, state: painter.BookState, template: str | None, import_date: dt.date | None
+    book: Any,
+    state: painter.BookState,
+    template: str | None,
+    import_date: dt.date | None,
+    status: _StatusBar,
 ) -> tuple[FileReport, str, int]:
     from ._engine import check_rows, grid_rows
 
@@ -108,6 +113,7 @@ def _check(
             continue
         used = sheet.used_range
         values = used.options(ndim=2, err_to_str=True).value
+        status.say(f"SheetCheck: checking {len(values or ()):,} rows of {sheet.name}...")
         try:
             report = check_rows(
                 sheet.name,
@@ -162,17 +168,27 @@ def _alert(book: Any, message: str) -> None:
     book.app.alert(message, title=ALERT_TITLE)
 
 
+class _StatusBar:
+    """Progress in desktop Excel's status bar; Office.js has none, so nothing is shown there."""
+
+    def __init__(self, book: Any) -> None:
+        self.app = None if _is_remote(book) else book.app
+
+    def say(self, text: str) -> None:
+        if self.app is not None:
+            self.app.status_bar = text
+
+
 @contextmanager
-def _status_bar(book: Any, text: str) -> Iterator[None]:
-    """Show progress in the desktop status bar; always hand it back to Excel."""
-    if _is_remote(book):
-        yield
-        return
-    book.app.status_bar = text
+def _status_bar(book: Any, text: str) -> Iterator[_StatusBar]:
+    """Show progress while the block runs; always hand the status bar back to Excel."""
+    status = _StatusBar(book)
+    status.say(text)
     try:
-        yield
+        yield status
     finally:
-        book.app.status_bar = False
+        if status.app is not None:
+            status.app.status_bar = False
 
 
 @contextmanager

@@ -29,7 +29,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +49,9 @@ CODES_NAME = "SheetCheck_codes_"  # + "N": workbook name -> the data sheet's $A$
 ISSUES_NAME = "SheetCheck_issues"  # workbook name -> our Issues sheet's $A$1
 FALLBACK_ISSUES_SHEET = "SheetCheck issues"  # when the user already has a sheet called Issues
 CODE_LETTERS: dict[Severity, str] = {"error": "E", "warning": "W", "info": "I"}
-ISSUE_COLUMNS = ("Severity", "Cell", "Row", "Column", "Rule", "Value", "Message")
+# The annotated copy's Issues sheet has the same columns in the same order.
+ISSUE_COLUMNS = ("Severity", "Rule", "Sheet", "Cell", "Row", "Column", "Value", "Message")
+COLUMN_WIDTHS = (("A:A", 10), ("B:C", 24), ("D:E", 8), ("F:G", 26), ("H:H", 110))
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 _CELL = re.compile(r"([A-Za-z]{1,3})([0-9]+)")
@@ -141,8 +142,7 @@ class IssuesPage:
 
     cells: list[list[Any]]
     header_rows: tuple[int, ...]  # 1-based rows to show in bold
-    table_first_row: int  # first row of the issue list (below its header)
-    table_last_row: int
+    severity_rows: tuple[int, int]  # rows whose column A names a severity (counts, issues)
 
 
 @dataclass(frozen=True)
@@ -261,7 +261,8 @@ def codes_for(report: FileReport, first_col: int) -> CodesWrite | None:
 def issues_page(
     report: FileReport, data_sheet: str, first_col: int, checked_at: dt.datetime
 ) -> IssuesPage:
-    """Status line, counts per rule, then every issue with a link to its cell."""
+    """Status line, counts per rule, then every issue with a link to its cell: the layout of
+    the annotated copy's Issues sheet."""
     width = len(ISSUE_COLUMNS)
     cells: list[list[Any]] = []
 
@@ -271,39 +272,36 @@ def issues_page(
     add(status_formula(report, checked_at))
     add(f"Template: {report.template}   Sheet: {data_sheet}   Header row: {report.header_row}")
     add()
-    add("Rule", "Severity", "Issues")
+    add("Severity", "Rule", "Count")
     counts_header = len(cells)
     by_rule = Counter((issue.rule, issue.severity) for issue in report.issues)
     for (rule, severity), count in sorted(
         by_rule.items(), key=lambda item: (SEVERITY_ORDER[item[0][1]], item[0][0])
     ):
-        add(rule, severity, count)
+        add(severity, rule, count)
     add()
     add(*ISSUE_COLUMNS)
     table_header = len(cells)
     for issue in sorted(report.issues, key=sort_key):
         where = issue_position(issue, first_col)
-        if issue.cell:
-            link = link_formula(data_sheet, issue.cell, issue.cell)
-        elif where is not None:
-            ref = f"{column_letter(where[1])}{where[0]}"
-            link = link_formula(data_sheet, ref, f"row {where[0]}")
-        else:
-            link = ""
+        link = ""
+        if where is not None:
+            ref = issue.cell or f"{column_letter(where[1])}{where[0]}"
+            link = link_formula(data_sheet, ref, issue.cell or f"row {where[0]}")
         add(
             issue.severity,
+            issue.rule,
+            literal(issue.sheet),
             link,
             issue.row,
             literal(issue.column),
-            issue.rule,
             literal(issue.value),
             literal(issue.message),
         )
     return IssuesPage(
         cells=cells,
         header_rows=(1, counts_header, table_header),
-        table_first_row=table_header + 1,
-        table_last_row=len(cells),
+        severity_rows=(counts_header + 1, len(cells)),
     )
 
 
@@ -414,8 +412,10 @@ def apply(book: Any, todo: Plan) -> None:
     if todo.codes is not None and todo.codes_number is not None and todo.data_sheet:
         codes_name = f"{CODES_SHEET} {todo.codes_number}"
         if todo.new_codes_sheet:
+            # Named first: should a later call fail on desktop, Clear still finds the sheet.
             codes_sheet = _add_sheet(book, codes_name)
             codes_sheet.visible = False
+            _set_name(book, f"{CODES_NAME}{todo.codes_number}", todo.data_sheet)
         else:
             codes_sheet = sheets[codes_name]
         write = todo.codes
@@ -432,36 +432,30 @@ def apply(book: Any, todo: Plan) -> None:
                     font_color=FONTS[severity],
                     stop_if_true=True,
                 )
-            _set_name(book, f"{CODES_NAME}{todo.codes_number}", todo.data_sheet)
     if todo.delete_issues_sheet:
         sheets[todo.delete_issues_sheet].delete()
     if todo.issues_sheet and todo.issues_page is not None:
-        _write_issues(book, todo.issues_sheet, todo.issues_page)
+        _add_sheet(book, todo.issues_sheet)
         _set_name(book, ISSUES_NAME, todo.issues_sheet)
+        _write_issues(sheets[todo.issues_sheet], todo.issues_page)
     if todo.activate:
         sheets[todo.activate].activate()
     if todo.alert:
         book.app.alert(todo.alert, title="SheetCheck")
 
 
-def _write_issues(book: Any, name: str, page: IssuesPage) -> None:
-    sheet = _add_sheet(book, name)
+def _write_issues(sheet: Any, page: IssuesPage) -> None:
     rows, cols = len(page.cells), len(page.cells[0])
     sheet.range((1, 1), (rows, cols)).formula = page.cells
     for row in page.header_rows:
         sheet.range((row, 1), (row, cols)).font.bold = True
-    sheet.range("A:C").column_width = 12
-    sheet.range("D:F").column_width = 24
-    sheet.range("G:G").column_width = 100
-    if page.table_last_row >= page.table_first_row:
-        table = sheet.range((page.table_first_row, 1), (page.table_last_row, cols))
-        for severity in ("info", "warning", "error"):
-            table.conditional_formats.add_custom(
-                severity_formula("A", severity),
-                fill_color=FILLS[severity],
-                font_color=FONTS[severity],
-            )
-
-
-def count_cells(values: Sequence[Sequence[Any]]) -> int:
-    return sum(len(row) for row in values)
+    for columns, width in COLUMN_WIDTHS:
+        sheet.range(columns).column_width = width
+    first, last = page.severity_rows
+    severities = sheet.range((first, 1), (last, 1))
+    for severity in ("info", "warning", "error"):
+        severities.conditional_formats.add_custom(
+            severity_formula("A", severity),
+            fill_color=FILLS[severity],
+            font_color=FONTS[severity],
+        )

@@ -22,7 +22,8 @@ from ..errors import SheetcheckError
 from ..model import CellValue, FileReport, Issue, json_value
 from ._engine import check_rows, grid_rows
 
-ISSUE_COLUMNS = ["Severity", "Cell", "Row", "Column", "Rule", "Value", "Message"]
+# The Issues sheet's columns, less Sheet (the function sees a range, not a sheet).
+ISSUE_COLUMNS = ["Severity", "Rule", "Cell", "Row", "Column", "Value", "Message"]
 FIRST_SERIAL = 1  # 1/1/1900
 LAST_SERIAL = 2_958_465  # 31/12/9999
 
@@ -90,10 +91,10 @@ def issues_table(data: Any, template: str | None = None) -> list[list[Any]]:
         table.append(
             [
                 issue.severity,
+                issue.rule,
                 issue.cell or "",
                 issue.row,
                 issue.column or "",
-                issue.rule,
                 "" if value is None else value,
                 issue.message,
             ]
