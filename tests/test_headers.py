@@ -88,8 +88,8 @@ def test_title_rows_above_the_header_and_data_not_at_a1() -> None:
     table = build_table(g, match.offset)
     assert table.first_col == 3
     assert table.row_numbers == [6, 9]
-    assert table.columns[0] == ["ann@x.org", "bob@x.org"]
-    assert table.columns[6] == ["2/1/2025", None]
+    assert list(table.columns[0]) == ["ann@x.org", "bob@x.org"]
+    assert list(table.columns[6]) == ["2/1/2025", None]
 
 
 def test_no_header_in_the_first_20_rows() -> None:

@@ -6,9 +6,11 @@ Every front end (command line, Python API, Excel button) calls into here.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -81,7 +83,29 @@ def check_file(path: str | os.PathLike[str], options: CheckOptions) -> FileRepor
     return _check_inline(name, pack, options)
 
 
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a sheet's million cell objects are built.
+
+    Nothing here creates reference cycles worth collecting, and every allocation burst
+    would otherwise trigger full collections that re-scan all live cells (measured: about a
+    fifth of the CPU time of a check). Restored in ``finally``, whatever happens.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _check_inline(path: str, pack: RulePack | None, options: CheckOptions) -> FileReport:
+    with _no_cyclic_gc():
+        return _check_workbook(path, pack, options)
+
+
+def _check_workbook(path: str, pack: RulePack | None, options: CheckOptions) -> FileReport:
     from .readers import open_workbook
 
     with open_workbook(path, options.limits) as book:

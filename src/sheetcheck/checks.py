@@ -83,21 +83,34 @@ def duplicate_rows(view: TableView, args: Mapping[str, Any], context: Context) -
     Empty key cells take part as empty; rows whose key cells are all empty are ignored.
     """
     fold = bool(args.get("ignore_case"))
-    columns = [view.json(c) for c in args["key"]]
+    columns = [_folded(view.json(c)) if fold else view.json(c) for c in args["key"]]
+    keys = list(zip(*columns, strict=True))
+    empty = (None,) * len(columns)
     first: dict[tuple[Any, ...], int] = {}
+    setdefault = first.setdefault
     for index in view.rows:
-        key = tuple(_key_part(col[index], fold) for col in columns)
-        if not any(part is not None for part in key):
+        key = keys[index]
+        if key == empty:
             continue
-        seen = first.setdefault(key, index)
+        seen = setdefault(key, index)
         if seen != index:
             yield Finding(index, None, {"first_row": view.row_number(seen)})
 
 
-def _key_part(value: Any, fold: bool) -> Any:
-    if fold and isinstance(value, str):
-        return " ".join(value.split()).casefold()
-    return value
+class _FoldMemo(dict[Any, Any]):
+    def __missing__(self, value: Any) -> Any:
+        folded = self[value] = _fold(value) if value.__class__ is str else value
+        return folded
+
+
+def _fold(text: str) -> str:
+    folded = text.casefold()
+    return " ".join(folded.split()) if "  " in folded or "\t" in folded else folded
+
+
+def _folded(values: list[Any]) -> list[Any]:
+    """Text compared ignoring case and repeated spaces; each distinct value folded once."""
+    return list(map(_FoldMemo().__getitem__, values))
 
 
 @check_function(

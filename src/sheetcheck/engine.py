@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 import string
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .compiled import compile_value_schema
 from .dates import format_dmy
 from .functions import Finding, ValueResult
 from .model import CellError, CellValue, Issue, Table, UncachedFormula, cell_ref, json_value
 from .packs import EXT, Column, RowRule, RulePack, normalize_header
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Context:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Norm:
     """One distinct cell value, normalized: shared by every cell holding the same value.
 
@@ -111,7 +112,7 @@ class TableView:
         """Per table row: the normalized value (None when empty)."""
         return self._checker.json(column)
 
-    def raw(self, column: str) -> list[CellValue]:
+    def raw(self, column: str) -> Sequence[CellValue]:
         return self._checker.raw(column)
 
     def row_number(self, index: int) -> int:
@@ -205,7 +206,7 @@ class _TableChecker:
         self.issues: list[Issue] = []
 
     # ---- accessors used by TableView
-    def raw(self, column: str) -> list[CellValue]:
+    def raw(self, column: str) -> Sequence[CellValue]:
         return self.table.columns[self.header.positions[column]]
 
     def typed(self, column: str) -> list[Any]:
@@ -259,8 +260,12 @@ class _TableChecker:
         raw = self.raw(col.name)
         norms = normalize.column(raw)
         self.norms[col.name] = norms
+        bad = {id(n) for n in normalize.distinct() if n is not None and n.findings}
+        if not bad:
+            return
         for index, norm in enumerate(norms):
-            if norm is not None and norm.findings:
+            if id(norm) in bad:
+                assert norm is not None
                 for rule_id, params in norm.findings:
                     self._emit(rule_id, col.name, index, params)
 
@@ -269,8 +274,7 @@ class _TableChecker:
         rules = [r for r in self.pack.row_rules if self._available(r)]
         if not rules:
             return
-        verdicts = _project_and_validate(self, rules)
-        for index, errors in verdicts:
+        for index, errors in enumerate(_row_verdicts(self, rules)):
             for rule_id, column in errors:
                 self._emit(rule_id, column, index, {})
 
@@ -281,11 +285,7 @@ class _TableChecker:
         if check.when is not None:
             if not self._available(check.when):
                 return
-            rows: Sequence[int] = [
-                i
-                for i, errs in _project_and_validate(self, [check.when], all_rows=True)
-                if not errs
-            ]
+            rows: Sequence[int] = _accepted_rows(self, check.when)
         else:
             rows = range(len(self.table))
         columns = _columns_named(check.function.columns_from, check.args)
@@ -312,7 +312,13 @@ class _TableChecker:
             value = table.columns[pos][index]
             header_text = str(table.header[pos])  # a row-level problem sits on the key cell
         fields = self._message_fields(
-            column=column, header_text=header_text, index=index, row=row, cell=cell, value=value
+            rule,
+            column=column,
+            header_text=header_text,
+            index=index,
+            row=row,
+            cell=cell,
+            value=value,
         )
         fields.update(params)
         self.issues.append(
@@ -330,6 +336,7 @@ class _TableChecker:
 
     def _message_fields(
         self,
+        rule: Any,
         *,
         column: str | None,
         header_text: str | None,
@@ -350,7 +357,10 @@ class _TableChecker:
             "reason": "",
         }
         if index is not None:
+            wanted = _placeholders(rule)
             for name, col in self.pack.row_fields.items():
+                if name not in wanted:
+                    continue
                 if col in self.norms:
                     norm = self.norms[col][index]
                     fields[name] = display_value(norm.json if norm is not None else None)
@@ -384,13 +394,14 @@ def _columns_named(arg_names: Iterable[str], args: Mapping[str, Any]) -> list[st
     return names
 
 
-def _project_and_validate(
-    checker: _TableChecker, rules: Sequence[RowRule], all_rows: bool = False
-) -> Iterator[tuple[int, list[tuple[str, str | None]]]]:
-    """(row index, [(rule id, column)]) for rows with errors (every row when ``all_rows``).
+def _row_verdicts(
+    checker: _TableChecker, rules: Sequence[RowRule]
+) -> list[list[tuple[str, str | None]]]:
+    """Per table row, the [(rule id, column)] the row rules find (empty list: row passes).
 
     The key of a row is its projection onto the columns the rules read: the value where a
-    rule looks at it, mere presence otherwise. Distinct keys are validated once.
+    rule looks at it, mere presence otherwise. Distinct keys are validated once; the rows
+    are mapped to their verdicts through a memo at C speed.
     """
     from jsonschema import Draft202012Validator
 
@@ -403,18 +414,22 @@ def _project_and_validate(
         checker.json(c) if reads[c] else [v is not None for v in checker.json(c)] for c in names
     ]
     validators = [(rule, Draft202012Validator(_strip_ext(rule.schema))) for rule in rules]
-    cache: dict[tuple[Any, ...], list[tuple[str, str | None]]] = {}
-    for index, key in enumerate(zip(*columns, strict=True)):
-        errors = cache.get(key)
-        if errors is None:
-            instance = {
-                name: (value if reads[name] else "present")
-                for name, value in zip(names, key, strict=True)
-                if (value is not None if reads[name] else value)
-            }
-            errors = cache[key] = _row_errors(validators, instance, checker.pack.key_column)
-        if errors or all_rows:
-            yield index, errors
+
+    def verdict(key: tuple[Any, ...]) -> list[tuple[str, str | None]]:
+        instance = {
+            name: (value if reads[name] else "present")
+            for name, value in zip(names, key, strict=True)
+            if (value is not None if reads[name] else value)
+        }
+        return _row_errors(validators, instance, checker.pack.key_column)
+
+    memo = _Memo(verdict, seed={})
+    return list(map(memo.__getitem__, zip(*columns, strict=True)))
+
+
+def _accepted_rows(checker: _TableChecker, when: RowRule) -> list[int]:
+    """Indexes of the rows a check's ``when`` condition accepts."""
+    return [i for i, errors in enumerate(_row_verdicts(checker, [when])) if not errors]
 
 
 def _row_errors(
@@ -447,39 +462,52 @@ def _strip_ext(schema: Any) -> Any:
 # --------------------------------------------------------------------------- cell values
 
 
+class _Memo(dict[Any, Any]):
+    """A dict that computes missing entries with ``make`` (looked up at C speed by ``map``)."""
+
+    def __init__(self, make: Callable[[Any], Any], seed: dict[Any, Any] | None = None) -> None:
+        super().__init__({None: None, "": None} if seed is None else seed)
+        self.make = make
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.make(key)
+        return value
+
+
 class _ValueNormalizer:
     """Normalizes and validates the cells of one column, once per distinct value."""
 
     def __init__(self, col: Column) -> None:
         self.col = col
-        self.validator: Any = None
+        self.validate: Callable[[Any], list[tuple[Any, ...]]] | None = None
         if col.has_value_rules:
-            from jsonschema import Draft202012Validator
-
-            self.validator = Draft202012Validator(col.schema)
+            self.validate = compile_value_schema(col.schema) or _jsonschema_paths(col.schema)
         self.enum_index = {_fold(m): m for m in col.enum} if col.enum and col.ignore_case else None
+        self._memo: dict[Any, Norm | None] = {}
+        self._typed_memo: dict[tuple[type, Any], Norm | None] = {}
 
     def column(self, raw: Sequence[CellValue]) -> list[Norm | None]:
-        texts: dict[str, Norm | None] = {}
-        others: dict[tuple[type, Any], Norm | None] = {}
-        out: list[Norm | None] = []
-        append = out.append
-        text_get = texts.get
-        for value in raw:
-            if value is None:
-                append(None)
-            elif value.__class__ is str:
-                norm = text_get(value, _MISSING)
-                if norm is _MISSING:
-                    norm = texts[value] = self.one(value)
-                append(norm)  # type: ignore[arg-type]  # _MISSING was replaced above
-            else:
+        """One Norm per cell, computed once per distinct value (a C-level ``map`` over a memo).
+
+        Dict keys treat True, 1 and 1.0 as equal; when a column holds booleans the memo is
+        keyed by (type, value) instead, so TRUE never borrows the verdict of 1.
+        """
+        if bool in set(map(type, raw)):
+            typed = self._typed_memo = {}
+
+            def by_type(value: CellValue) -> Norm | None:
                 key = (value.__class__, value)
-                norm = others.get(key, _MISSING)
-                if norm is _MISSING:
-                    norm = others[key] = self.one(value)
-                append(norm)  # type: ignore[arg-type]  # _MISSING was replaced above
-        return out
+                if key not in typed:
+                    typed[key] = self.one(value)
+                return typed[key]
+
+            return list(map(by_type, raw))
+        memo = self._memo = _Memo(self.one)
+        return list(map(memo.__getitem__, raw))
+
+    def distinct(self) -> list[Norm | None]:
+        """Every Norm the last :meth:`column` call produced, once each."""
+        return [*self._memo.values(), *self._typed_memo.values()]
 
     def one(self, value: CellValue) -> Norm | None:
         if isinstance(value, CellError):
@@ -499,7 +527,7 @@ class _ValueNormalizer:
             found = tuple((f.get("rule", col.rule or ""), f) for f in result.findings)
             return Norm(json, result.typed, found)
         json = self._coerce(value)
-        findings = self._validate(json) if self.validator is not None else ()
+        findings = self._findings(json) if self.validate is not None else ()
         return Norm(json, json if not findings else None, findings)
 
     def _coerce(self, value: CellValue) -> Any:
@@ -518,17 +546,26 @@ class _ValueNormalizer:
             return text
         return json_value(value)
 
-    def _validate(self, json: Any) -> tuple[tuple[str, Mapping[str, Any]], ...]:
+    def _findings(self, json: Any) -> tuple[tuple[str, Mapping[str, Any]], ...]:
+        assert self.validate is not None
         found: dict[str, dict[str, Any]] = {}
-        for error in self.validator.iter_errors(json):
-            rule, params = _annotation_for(self.col.schema, error.schema_path)
+        for path in self.validate(json):
+            rule, params = _annotation_for(self.col.schema, path)
             rule = rule or self.col.rule or ""
             if rule in found:
                 continue
-            if self.col.enum is not None and error.validator == "enum":
+            if self.col.enum is not None and path and path[-1] == "enum":
                 params = {**params, **_enum_suggestion(json, self.col.enum)}
             found[rule] = params
         return tuple(found.items())
+
+
+def _jsonschema_paths(schema: Mapping[str, Any]) -> Callable[[Any], list[tuple[Any, ...]]]:
+    """The slow, general path: jsonschema itself, for keywords the compiler does not know."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(schema)
+    return lambda value: [tuple(e.schema_path) for e in validator.iter_errors(value)]
 
 
 def _json_text(value: CellValue, typed: Any) -> Any:
@@ -597,22 +634,24 @@ def quote(value: Any) -> str:
     return display_value(value)
 
 
-class _Formatter(string.Formatter):
-    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
-        if isinstance(key, str) and key not in kwargs:
-            raise KeyError(f"message placeholder {{{key}}} has no value")
-        return super().get_value(key, args, kwargs)
-
-
-_FORMATTER = _Formatter()
-
-
 def _fill(template: str, fields: Mapping[str, Any]) -> str:
-    params = dict(fields)
-    suggestion = params.get("suggestion")
-    if suggestion and not params.get("suggestion_text"):
-        params["suggestion_text"] = f" (did you mean {suggestion}?)"
-    return _FORMATTER.vformat(template, (), params)
+    """Fill a message template; a placeholder without a value is a bug in the pack or check
+    (tests run every rule's messages), so it raises KeyError naming the placeholder."""
+    if "{" not in template:
+        return template
+    suggestion = fields.get("suggestion")
+    if suggestion and not fields.get("suggestion_text"):
+        fields = {**fields, "suggestion_text": f" (did you mean {suggestion}?)"}
+    return template.format_map(fields)
+
+
+@functools.cache
+def _placeholders(rule: Any) -> frozenset[str]:
+    """The field names a rule's message, why and fix use."""
+    names: set[str] = set()
+    for template in (rule.message, rule.why, rule.fix):
+        names.update(name for _, name, _, _ in string.Formatter().parse(template) if name)
+    return frozenset(names)
 
 
 def _sentence(text: str) -> str:

@@ -84,7 +84,7 @@ class Table:
     header: list[str]
     first_col: int
     row_numbers: list[int]
-    columns: list[list[CellValue]]
+    columns: Sequence[Sequence[CellValue]]
 
     def __len__(self) -> int:
         return len(self.row_numbers)

@@ -65,36 +65,52 @@ def _text(value: CellValue) -> str | None:
 
 
 def build_table(grid: SheetGrid, offset: int) -> Table:
-    """The Table whose header is ``grid.rows[offset]``: header cells as written, data below."""
+    """The Table whose header is ``grid.rows[offset]``: header cells as written, data below.
+
+    Rows are transposed into columns in one C-level ``zip``; blank rows (nothing but empty
+    or whitespace-only cells within the header's span) are dropped with their numbers.
+    """
     header_cells = grid.rows[offset]
     filled = [i for i, v in enumerate(header_cells) if v is not None and str(v).strip()]
     start, stop = (filled[0], filled[-1] + 1) if filled else (0, 0)
     header = [_text(v) or "" for v in header_cells[start:stop]]
     width = stop - start
-    numbers: list[int] = []
-    kept: list[Sequence[CellValue]] = []
+    body: Sequence[Sequence[CellValue]] = grid.rows[offset + 1 :]
+    if any(len(r) != stop for r in body) or start:
+        body = [_span(r, start, stop, width) for r in body]
     first_row = grid.first_row + offset + 1
-    for k, row in enumerate(grid.rows[offset + 1 :]):
-        cells = row[start:stop]
-        if _has_data(cells):
-            if len(cells) < width:
-                cells = [*cells, *([None] * (width - len(cells)))]
-            kept.append(cells)
-            numbers.append(first_row + k)
-    columns: list[list[CellValue]] = (
-        [list(col) for col in zip(*kept, strict=True)] if kept else [[] for _ in header]
+    keep = [k for k, r in enumerate(body) if _has_data(r)]
+    if len(keep) != len(body):
+        body = [body[k] for k in keep]
+    columns: list[Sequence[CellValue]] = (
+        list(zip(*body, strict=True)) if body else [() for _ in header]
     )
     return Table(
         sheet=grid.name,
         header_row=grid.first_row + offset,
         header=header,
         first_col=grid.first_col + start,
-        row_numbers=numbers,
+        row_numbers=[first_row + k for k in keep],
         columns=columns,
     )
 
 
+def _span(row: Sequence[CellValue], start: int, stop: int, width: int) -> Sequence[CellValue]:
+    cells = row[start:stop]
+    if len(cells) < width:
+        cells = [*cells, *([None] * (width - len(cells)))]
+    return cells
+
+
 def _has_data(cells: Sequence[Any]) -> bool:
+    """True when some cell holds something other than nothing or spaces.
+
+    The first cell settles almost every row (it holds the key); only rows whose first cell
+    is empty or blank are looked at one cell at a time.
+    """
+    first = cells[0] if cells else None
+    if first and (first.__class__ is not str or not first.isspace()):
+        return True
     for value in cells:
         if value is None:
             continue
