@@ -369,7 +369,10 @@ def test_no_matching_header_ends_in_one_alert() -> None:
     report, actions = run(payload)
     assert report is None
     assert funcs(actions) == ["alert"]
-    assert "no sheet has a header row that matches a known template" in actions[0]["args"][0]
+    assert actions[0]["args"][0] == (
+        "no sheet has a header row that matches a known template (sheet Budget). Put the "
+        "template's column headings in one of the first 20 rows, then press Validate again."
+    )
     assert actions[0]["args"][1] == "SheetCheck"
 
 

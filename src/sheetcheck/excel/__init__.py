@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ..errors import SheetcheckError
+from ..errors import InputError, SheetcheckError
 from . import painter
 
 if TYPE_CHECKING:
@@ -38,6 +38,9 @@ __all__ = [
 ]
 
 ALERT_TITLE = "SheetCheck"
+NO_HEADER_ADVICE = (
+    "Put the template's column headings in one of the first 20 rows, then press Validate again."
+)
 
 
 def validate(
@@ -63,6 +66,9 @@ def validate(
                 checked_at=dt.datetime.now(),
                 seconds=time.perf_counter() - started,
             )
+        except InputError as err:  # no template header: the engine's advice is for the CLI
+            _alert(book, f"{err.cause} (sheet {err.path}). {NO_HEADER_ADVICE}")
+            return None
         except SheetcheckError as err:
             _alert(book, str(err))
             return None

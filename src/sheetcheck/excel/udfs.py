@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..dates import EXCEL_EPOCH, parse_dmy
-from ..errors import SheetcheckError
+from ..errors import InputError, SheetcheckError
 from ..model import CellValue, FileReport, Issue, json_value
 from ._engine import check_rows, grid_rows
 
@@ -58,7 +58,7 @@ def row_issues(values: Any, header: Any, template: str | None = None) -> str:
     try:
         report = check_cells([_as_row(header), _as_row(values)], template)
     except SheetcheckError as err:
-        return f"SheetCheck: {err}"
+        return f"SheetCheck: {_reason(err)}"
     return " | ".join(_row_issue_text(issue) for issue in report.issues)
 
 
@@ -84,7 +84,7 @@ def issues_table(data: Any, template: str | None = None) -> list[list[Any]]:
     try:
         report = check_cells(_as_rows(data), template)
     except SheetcheckError as err:
-        return [[f"SheetCheck: {err}"]]
+        return [[f"SheetCheck: {_reason(err)}"]]
     table: list[list[Any]] = [list(ISSUE_COLUMNS)]
     for issue in report.issues:
         value = json_value(issue.value)
@@ -100,6 +100,11 @@ def issues_table(data: Any, template: str | None = None) -> list[list[Any]]:
             ]
         )
     return table
+
+
+def _reason(err: SheetcheckError) -> str:
+    """The error for a cell: without the range's stand-in name or command-line advice."""
+    return err.cause if isinstance(err, InputError) else str(err)
 
 
 def _as_rows(data: Any) -> list[list[CellValue]]:
