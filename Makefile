@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit templates bench clean
+.PHONY: demo test lint typecheck unit templates docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,12 @@ test: lint typecheck unit
 templates: $(STAMP)
 	$(BIN)/sheetcheck template --all --output-dir workbook_templates
 
+docs: $(STAMP)
+	$(BIN)/python -m sheetcheck.docs
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_check.py
+	-test -f benchmarks/bench_annotate.py && $(BIN)/python benchmarks/bench_annotate.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

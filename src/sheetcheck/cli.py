@@ -196,6 +196,11 @@ def _add_rules(commands: argparse._SubParsersAction) -> None:
         description="Without NAME, list the bundled templates. With NAME (or a pack file), list its columns and rules.",
     )
     rules.add_argument("template", nargs="?", metavar="NAME|PACK.json")
+    rules.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the rule table as Markdown (the README's tables)",
+    )
     rules.set_defaults(handler=_run_rules)
 
 
@@ -294,6 +299,11 @@ def _run_rules(args: argparse.Namespace) -> int:
             print(f"{name:<32} {pack.title}: {pack.description}")
         return 0
     pack = load_pack(args.template)
+    if args.markdown:
+        from .docs import rules_markdown
+
+        print(rules_markdown(pack), end="")
+        return 0
     print(f"{pack.name}: {pack.title}\n\nColumns:")
     for col in pack.columns:
         aliases = f" (also: {', '.join(col.aliases)})" if col.aliases else ""
