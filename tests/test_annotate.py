@@ -549,3 +549,57 @@ def test_excel_limits_on_listed_issues_and_links(
     assert "only the first 2 have links" in ws["A3"].value
     assert ws.max_row == 16
     assert sum(1 for row in ws.iter_rows() for c in row if c.hyperlink) == 2
+
+
+FULL_HEADER = [
+    "Login ID", "Course Name", "Enrollment Status", "Enrollment Score", "Enrollment Created Date",
+    "Enrollment Started Date", "Enrollment Completed Date",
+]  # fmt: skip
+
+
+def _enrollments(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Enrollments"
+    ws.append(FULL_HEADER)
+    ws.append(["ann@example.com", "Intro", "Not Started", None, "1/2/2024", None, None])
+    ws.append(["bob smith", "Intro", "Done", None, "1/2/2024", None, None])
+    wb.save(path)
+    return path
+
+
+def test_check_command_writes_the_annotated_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sheetcheck check FILE --annotate OUT`: the report, exit 1, and the coloured copy."""
+    from sheetcheck.cli import main
+
+    source = _enrollments(tmp_path / "in.xlsx")
+    out = tmp_path / "in.checked.xlsx"
+    code = main(["check", str(source), "--template", "enrollment-history", "--annotate", str(out)])
+    assert code == 1
+    assert "unknown-status" in capsys.readouterr().out
+    ws = openpyxl.load_workbook(out)["Enrollments"]
+    assert fill_of(ws["C3"]) == FILLS["error"]
+    assert fill_of(ws["A3"]) == FILLS["error"]
+    assert fill_of(ws["A2"]) is None
+
+
+def test_check_command_refuses_to_annotate_a_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CSV is still checked and reported; the annotation is refused in one line, exit 2."""
+    from sheetcheck.cli import main
+
+    source = tmp_path / "in.csv"
+    source.write_text(
+        ",".join(FULL_HEADER) + "\nbob smith,Intro,Done,,1/2/2024,,\n", encoding="utf-8"
+    )
+    out = tmp_path / "out.xlsx"
+    code = main(["check", str(source), "--template", "enrollment-history", "--annotate", str(out)])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "unknown-status" in captured.out
+    assert "save it as Excel Workbook (.xlsx)" in captured.err
+    assert captured.err.count("\n") == 1
+    assert not out.exists()
