@@ -1,0 +1,206 @@
+"""The Instructions sheet, generated from the rule pack.
+
+It says how to fill in the data sheet, holds the import date the date rules compare against,
+explains every rule (id, severity, what it means, why the target cares, how to fix it, and
+whether the template checks it as you type), says how to validate everything, and lists every
+conditional format with its rule id, range and formula so each highlight can be traced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..packs import RulePack
+
+if TYPE_CHECKING:
+    from .workbook import DataSheet
+
+INSTRUCTIONS_SHEET = "Instructions"
+IMPORT_DATE_CELL = "B4"
+COVERAGE_TEXT = {
+    "live": "Highlighted as you type",
+    "partial": "Partly highlighted as you type",
+    "none": "Validate button / headless check only",
+}
+_NEUTRAL = {"value_q": "[value]", "suggestion_text": "", "suggestion": ""}
+
+
+def neutral(template: str) -> str:
+    """A message template with its placeholders shown as [names] ('[column] [value] in [cell]')."""
+    return re.sub(
+        r"\{(\w+)\}",
+        lambda m: _NEUTRAL.get(m.group(1), "[" + m.group(1).replace("_", " ") + "]"),
+        template,
+    )
+
+
+def import_date_formula(day: dt.date | None) -> str:
+    if day is None:
+        return "=TODAY()"
+    return f"=DATE({day.year},{day.month},{day.day})"
+
+
+def required_columns(pack: RulePack) -> set[str]:
+    """Columns a top-level row rule requires unconditionally."""
+    return {name for rule in pack.row_rules for name in rule.schema.get("required", ())}
+
+
+class _Writer:
+    """Writes the sheet line by line; ``row`` is the next row to fill."""
+
+    def __init__(self, sheet: Any) -> None:
+        from openpyxl.styles import Alignment, Font
+
+        self.sheet = sheet
+        self.row = 1
+        self.bold = Font(bold=True)
+        self.title = Font(bold=True, size=14)
+        self.wrap = Alignment(wrap_text=True, vertical="top")
+
+    def line(self, *values: Any, font: Any = None) -> None:
+        for index, value in enumerate(values, start=1):
+            cell = self.sheet.cell(row=self.row, column=index, value=value)
+            cell.alignment = self.wrap
+            if font is not None:
+                cell.font = font
+        self.row += 1
+
+    def text(self, value: str, font: Any = None) -> None:
+        """A paragraph in column A, not wrapped: it reads across the empty cells beside it."""
+        cell = self.sheet.cell(row=self.row, column=1, value=value)
+        if font is not None:
+            cell.font = font
+        self.row += 1
+
+    def gap(self) -> None:
+        self.row += 1
+
+
+def write_instructions(
+    sheet: Any,
+    pack: RulePack,
+    *,
+    sheets: Sequence[DataSheet],
+    import_date: dt.date | None,
+) -> None:
+    """Fill ``sheet`` with the instructions for ``pack`` and its data ``sheets``."""
+    out = _Writer(sheet)
+    out.text(f"{pack.title}: how to fill in this template", font=out.title)
+    out.text(pack.description)
+    out.gap()
+    _import_date(out, import_date)
+    out.gap()
+    _how_to(out, pack, sheets)
+    for data in sheets:
+        _columns(out, pack, data)
+    _rules(out, pack, sheets)
+    _traces(out, sheets)
+    for letter, width in zip("ABCDEF", (28, 12, 48, 48, 48, 40), strict=True):
+        sheet.column_dimensions[letter].width = width
+
+
+def _import_date(out: _Writer, import_date: dt.date | None) -> None:
+    assert f"B{out.row}" == IMPORT_DATE_CELL, "the import date cell moved"
+    out.line(
+        "Import date",
+        import_date_formula(import_date),
+        "Dates after this day are flagged as in the future, and the date rules that count "
+        "years back start from it. It is today's date; to check against a fixed import day, "
+        "replace it with a formula such as =DATE(2026,11,1).",
+    )
+    out.sheet["A" + IMPORT_DATE_CELL[1:]].font = out.bold
+    out.sheet[IMPORT_DATE_CELL].number_format = "d/m/yyyy"
+
+
+def _how_to(out: _Writer, pack: RulePack, sheets: Sequence[DataSheet]) -> None:
+    out.line("How to fill in", font=out.bold)
+    names = " and ".join(f"'{s.title}'" for s in sheets)
+    for text in (
+        f"Type one row per record on the {names} sheet{'s' if len(sheets) > 1 else ''}, from "
+        "row 2 down. Keep the header row as it is: the import and the checker find the columns "
+        "by these names.",
+        "Dates: type them as d/m/yyyy, for example 1/3/2025 for 1 March 2025. Date cells are "
+        "text cells, so what you type is kept exactly as typed whatever the computer's regional "
+        "settings (a real date cell would read 1/3/2025 as 3 January on a US machine).",
+        "Columns with a fixed list of values have a dropdown. Select a header to see what the "
+        "column expects.",
+        "Problems light up as you type: red for errors (the import rejects, skips or mangles "
+        "the row), yellow for warnings (accepted but probably not what was meant), blue for "
+        "information.",
+    ):
+        out.text(text)
+    out.gap()
+    out.line("How to validate everything", font=out.bold)
+    for text in (
+        "In Excel with the SheetCheck add-in: SheetCheck tab > Validate. It checks every rule "
+        "below (including those marked 'Validate button / headless check only'), highlights "
+        "the cells and lists every issue on an Issues sheet.",
+        f"Without Excel: sheetcheck check THIS-FILE.xlsx --template {pack.name} "
+        "(add --import-date YYYY-MM-DD to fix the import date).",
+    ):
+        out.text(text)
+    out.gap()
+
+
+def _columns(out: _Writer, pack: RulePack, data: DataSheet) -> None:
+    out.line(f"Columns of the '{data.title}' sheet", font=out.bold)
+    if data.pack is not pack:
+        out.text(data.pack.description)
+    out.line("Column", "Required", "What to enter", "Also accepted as header", font=out.bold)
+    required = required_columns(data.pack)
+    for col in data.pack.columns:
+        out.line(
+            col.name,
+            "yes" if col.name in required else "",
+            col.description,
+            ", ".join(col.aliases),
+        )
+    out.gap()
+
+
+def coverage_note(rule_id: str, sheets: Sequence[DataSheet]) -> str:
+    """How the template checks a rule: as you type, partly, or only by the Validate button."""
+    compiled = [data.compiled for data in sheets]
+    live = any(r.rule == rule_id for c in compiled for r in c.rules)
+    missed = [u.reason for c in compiled for u in c.uncovered if u.rule == rule_id]
+    note = COVERAGE_TEXT[("partial" if missed else "live") if live else "none"]
+    if rule_id == "missing-column":
+        return "The template has every column; the Validate button checks the header"
+    if missed:
+        note += " (not as you type: " + "; ".join(dict.fromkeys(missed)) + ")"
+    return note
+
+
+def _rules(out: _Writer, pack: RulePack, sheets: Sequence[DataSheet]) -> None:
+    out.line("Rules", font=out.bold)
+    out.line(
+        "Rule id",
+        "Severity",
+        "What it means",
+        "Why it matters",
+        "How to fix it",
+        "Checked in this template",
+        font=out.bold,
+    )
+    for rule in pack.rules.values():
+        out.line(
+            rule.id,
+            rule.severity,
+            f"{rule.title}: {neutral(rule.message)}",
+            neutral(rule.why),
+            neutral(rule.fix),
+            coverage_note(rule.id, sheets),
+        )
+    out.gap()
+
+
+def _traces(out: _Writer, sheets: Sequence[DataSheet]) -> None:
+    out.line("Highlighting rules (conditional formats), in priority order", font=out.bold)
+    out.line("Rule id", "Severity", "Column", "Cells", "Formula (for the first row)", font=out.bold)
+    for data in sheets:
+        for trace in data.traces:
+            cells = f"'{data.title}'!{trace.range}"
+            out.line(trace.rule, trace.severity, trace.column, cells, trace.formula)

@@ -1,0 +1,337 @@
+"""The openpyxl writer: a rule pack's compiled checks -> the workbook an administrator fills in.
+
+Sheets: the data sheet (the pack's columns as an Excel table, header frozen, input messages,
+dropdowns, conditional formats), the Instructions sheet (generated from the pack, with the
+import date cell the date rules compare against) and a hidden Lists sheet feeding the
+dropdowns. Date columns are text cells (number format ``@``): what is typed stays exactly as
+typed, so 1/3/2025 is 1 March 2025 on every machine; see the README, "Templates".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import SheetcheckError
+from ..model import Severity, column_letter
+from ..packs import Column, RulePack
+from ..style import FILLS, FONTS, HEADER_FILL, HEADER_FONT
+from .formulas import CompiledPack, Layout, compile_pack
+from .instructions import IMPORT_DATE_CELL, INSTRUCTIONS_SHEET, write_instructions
+
+LISTS_SHEET = "Lists"
+FIRST_ROW = 2  # the header is row 1
+DEFAULT_DATA_ROWS = 1000
+ERROR_STYLES: dict[Severity, str] = {"error": "stop", "warning": "warning", "info": "information"}
+TEXT_FORMAT = "@"
+VERDICT_GAP = 2  # columns between the data and the verdict cells of the differential test
+
+
+class TemplateError(SheetcheckError):
+    """The template cannot be written (bad output path, unwritable folder...)."""
+
+
+@dataclass(frozen=True)
+class TemplateOptions:
+    """How to build one template.
+
+    ``rows`` pre-fill the data sheet (values in pack column order: text, numbers, dates);
+    ``data_rows`` is how many rows the table, dropdowns and conditional formats cover;
+    ``import_date`` fixes the Instructions sheet's import date (default: ``=TODAY()``);
+    ``verdict_columns`` adds, right of the table, one cell per conditional format per filled
+    row holding the very formula the format uses (the differential test reads them back).
+    """
+
+    rows: Sequence[Sequence[Any]] = ()
+    data_rows: int = DEFAULT_DATA_ROWS
+    import_date: dt.date | None = None
+    verdict_columns: bool = False
+
+
+def sheet_name(text: str) -> str:
+    """A valid worksheet name: no []:*?/\\ and at most 31 characters."""
+    cleaned = re.sub(r"[\[\]:*?/\\]", " ", text).strip("' ") or "Data"
+    return cleaned[:31]
+
+
+def is_text_column(col: Column) -> bool:
+    """Columns whose cells keep what is typed as text (number format '@')."""
+    return col.json_type == "string" or col.enum is not None or col.function is not None
+
+
+@dataclass(frozen=True)
+class DataSheet:
+    """One table of the template: the main pack, or a related table kept on its own sheet."""
+
+    pack: RulePack
+    title: str
+    compiled: CompiledPack
+    layout: Layout
+    traces: tuple[Trace, ...]
+
+
+def tables_of(pack: RulePack) -> list[RulePack]:
+    """The pack itself, then every related table that lives on another sheet of the workbook."""
+    return [pack, *(sub for sub in pack.related.values() if sub.origin == "sheet")]
+
+
+def write_template(
+    pack: RulePack, target: str | os.PathLike[str], options: TemplateOptions
+) -> Path:
+    """Build the workbook for ``pack`` and write it to ``target`` atomically."""
+    from openpyxl import Workbook
+
+    if options.data_rows < 1:
+        raise TemplateError(f"data rows must be at least 1, got {options.data_rows}")
+    book = Workbook()
+    book.remove(book.active)
+    lists_sheet = book.create_sheet(LISTS_SHEET)
+    lists_sheet.sheet_state = "hidden"
+    import_date = f"'{INSTRUCTIONS_SHEET}'!{_absolute(IMPORT_DATE_CELL)}"
+    sheets: list[DataSheet] = []
+    for position, table in enumerate(tables_of(pack)):
+        title = sheet_name(table.sheet_name or table.sheet_title)
+        sheet = book.create_sheet(title, position)
+        rows = options.rows if position == 0 else ()
+        compiled = compile_pack(table)
+        letters = {col.name: column_letter(i) for i, col in enumerate(table.columns, start=1)}
+        lists = _write_lists(lists_sheet, table)
+        layout = Layout(letters, FIRST_ROW, import_date, lists)
+        last = FIRST_ROW - 1 + max(options.data_rows, len(rows))
+        _write_data(sheet, table, rows, last, letters)
+        _add_table(sheet, table, last)
+        _add_validations(sheet, table, layout, last)
+        traces = _add_formats(sheet, compiled, layout, last)
+        if options.verdict_columns and position == 0:
+            _add_verdicts(sheet, compiled, layout, len(rows))
+        sheets.append(DataSheet(table, title, compiled, layout, tuple(traces)))
+    instructions = book.create_sheet(INSTRUCTIONS_SHEET, len(sheets))
+    write_instructions(instructions, pack, sheets=sheets, import_date=options.import_date)
+    book.active = 0
+    return _save(book, Path(target))
+
+
+def _absolute(cell: str) -> str:
+    match = re.fullmatch(r"([A-Z]+)(\d+)", cell)
+    assert match is not None
+    return f"${match.group(1)}${match.group(2)}"
+
+
+def _write_lists(sheet: Any, pack: RulePack) -> dict[str, str]:
+    """One column per enumerated column; returns column -> absolute range of its members."""
+    ranges: dict[str, str] = {}
+    index = sheet.max_column if sheet.max_row > 1 or sheet["A1"].value is not None else 0
+    for col in pack.columns:
+        if not col.enum or not all(isinstance(m, str) for m in col.enum):
+            continue
+        index += 1
+        letter = column_letter(index)
+        sheet.cell(row=1, column=index, value=col.name)
+        for offset, member in enumerate(col.enum, start=2):
+            sheet.cell(row=offset, column=index, value=member).number_format = TEXT_FORMAT
+        last = 1 + len(col.enum)
+        ranges[col.name] = f"'{LISTS_SHEET}'!${letter}$2:${letter}${last}"
+        sheet.column_dimensions[letter].width = max(12, len(col.name) + 2)
+    return ranges
+
+
+def _write_data(
+    sheet: Any, pack: RulePack, rows: Sequence[Sequence[Any]], last: int, letters: dict[str, str]
+) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    header_font = Font(bold=True, color=HEADER_FONT)
+    header_fill = PatternFill(fill_type="solid", start_color=HEADER_FILL, end_color=HEADER_FILL)
+    for index, col in enumerate(pack.columns, start=1):
+        cell = sheet.cell(row=1, column=index, value=col.name)
+        cell.font = header_font
+        cell.fill = header_fill
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+        width = col.width if col.width else max(12, len(col.name) + 2)
+        sheet.column_dimensions[letters[col.name]].width = width
+    text_columns = [i for i, col in enumerate(pack.columns, start=1) if is_text_column(col)]
+    for number in range(FIRST_ROW, last + 1):
+        for index in text_columns:
+            sheet.cell(row=number, column=index).number_format = TEXT_FORMAT
+    width = len(pack.columns)
+    for offset, values in enumerate(rows):
+        if len(values) > width:
+            raise TemplateError(
+                f"row {offset + 1} has {len(values)} values; the template has {width} columns"
+            )
+        for index, value in enumerate(values, start=1):
+            if value is not None:
+                sheet.cell(row=FIRST_ROW + offset, column=index, value=value)
+    sheet.freeze_panes = f"A{FIRST_ROW}"
+    lines = max(
+        (math.ceil(len(col.name) / max(1.0, (col.width or 12) - 2)) for col in pack.columns),
+        default=1,
+    )
+    sheet.row_dimensions[1].height = 15 * min(lines, 4) + 6
+    # Printed (and rendered to PDF): landscape, all columns on one page wide, header repeated.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+
+
+def table_name(pack: RulePack) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", pack.name) or ["Data"]
+    name = "".join(w[:1].upper() + w[1:] for w in words)
+    return name if name[0].isalpha() else f"T{name}"
+
+
+def _add_table(sheet: Any, pack: RulePack, last: int) -> None:
+    from openpyxl.worksheet.table import Table, TableStyleInfo
+
+    ref = f"A1:{column_letter(len(pack.columns))}{last}"
+    table = Table(displayName=table_name(pack), ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
+    sheet.add_table(table)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def _add_validations(sheet: Any, pack: RulePack, layout: Layout, last: int) -> None:
+    """Input messages on headers and data cells; dropdowns and number/length limits."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    for col in pack.columns:
+        letter = layout.sheet_columns[col.name]
+        title, prompt = _clip(col.name, 32), _clip(col.description, 255)
+        header = DataValidation(showInputMessage=True, promptTitle=title, prompt=prompt)
+        header.add(f"{letter}1")
+        sheet.add_data_validation(header)
+        rule = pack.rules.get(col.rule or "")
+        severity: Severity = rule.severity if rule is not None else "error"
+        kind = _validation_kind(col, layout)
+        validation = DataValidation(
+            **kind,
+            allow_blank=True,
+            showInputMessage=True,
+            promptTitle=title,
+            prompt=prompt,
+            showErrorMessage="type" in kind,
+            errorStyle=ERROR_STYLES[severity] if "type" in kind else None,
+            errorTitle=_clip(rule.title, 32) if rule is not None and "type" in kind else None,
+            error=_clip(f"{rule.title}. {rule.fix}", 255)
+            if rule is not None and "type" in kind
+            else None,
+        )
+        validation.add(f"{letter}{FIRST_ROW}:{letter}{last}")
+        sheet.add_data_validation(validation)
+
+
+def _validation_kind(col: Column, layout: Layout) -> dict[str, Any]:
+    if col.name in layout.lists:
+        return {"type": "list", "formula1": layout.lists[col.name]}
+    schema = col.schema
+    if col.json_type in ("number", "integer") and ("minimum" in schema or "maximum" in schema):
+        kind = "whole" if col.json_type == "integer" else "decimal"
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if low is not None and high is not None:
+            return {
+                "type": kind,
+                "operator": "between",
+                "formula1": str(low),
+                "formula2": str(high),
+            }
+        if low is not None:
+            return {"type": kind, "operator": "greaterThanOrEqual", "formula1": str(low)}
+        return {"type": kind, "operator": "lessThanOrEqual", "formula1": str(high)}
+    if col.json_type == "string" and ("minLength" in schema or "maxLength" in schema):
+        low, high = schema.get("minLength", 0), schema.get("maxLength", 32767)
+        return {
+            "type": "textLength",
+            "operator": "between",
+            "formula1": str(low),
+            "formula2": str(high),
+        }
+    return {}
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One conditional format, for the Instructions sheet's traceability table."""
+
+    rule: str
+    severity: Severity
+    column: str
+    range: str
+    formula: str
+
+
+def _add_formats(sheet: Any, compiled: CompiledPack, layout: Layout, last: int) -> list[Trace]:
+    from openpyxl.formatting.rule import Rule
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles.differential import DifferentialStyle
+
+    traces = []
+    for rule in compiled.rules:  # errors first: the first matching fill wins in Excel
+        letter = layout.sheet_columns[rule.column]
+        cells = f"{letter}{FIRST_ROW}:{letter}{last}"
+        formula = compiled.formula(rule, layout, FIRST_ROW)
+        colour = FILLS[rule.severity]
+        style = DifferentialStyle(
+            fill=PatternFill(
+                fill_type="solid", start_color=colour, end_color=colour, bgColor=colour
+            ),
+            font=Font(color=FONTS[rule.severity]),
+        )
+        sheet.conditional_formatting.add(
+            cells, Rule(type="expression", dxf=style, formula=[formula])
+        )
+        traces.append(Trace(rule.rule, rule.severity, rule.column, cells, formula))
+    return traces
+
+
+def verdict_header(rule: str, column: str) -> str:
+    return f"{rule}|{column}"
+
+
+def _add_verdicts(sheet: Any, compiled: CompiledPack, layout: Layout, filled: int) -> None:
+    start = len(layout.sheet_columns) + VERDICT_GAP
+    for offset, rule in enumerate(compiled.rules):
+        index = start + offset
+        sheet.cell(row=1, column=index, value=verdict_header(rule.rule, rule.column))
+        for number in range(FIRST_ROW, FIRST_ROW + filled):
+            sheet.cell(row=number, column=index, value="=" + compiled.formula(rule, layout, number))
+
+
+def _save(book: Any, target: Path) -> Path:
+    folder = target.parent if str(target.parent) else Path()
+    if not folder.is_dir():
+        raise TemplateError(f"{target}: the folder {folder} does not exist")
+    if target.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise TemplateError(f"{target}: a template must be written as .xlsx")
+    handle, temp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".xlsx", dir=folder)
+    os.close(handle)
+    try:
+        book.save(temp)
+        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
+        os.replace(temp, target)
+    except OSError as err:
+        Path(temp).unlink(missing_ok=True)
+        raise TemplateError(
+            f"{target}: cannot write the template ({err.strerror or err})"
+        ) from None
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
