@@ -75,12 +75,15 @@ class CalamineReader(WorkbookReader):
         self._scans: dict[str, SheetScan] = {}
         self._loaded: tuple[str, Any] | None = None
         self._durations = self.format not in ("xlsx", "xlsm")
+        self._charts: set[str] = set()
         calamine = _calamine()
         if self.format in ("xlsx", "xlsm"):
             self._open_archive()
         try:
             self._book = self._open_book(calamine)
             self.sheet_names = list(self._book.sheet_names)
+            chart = calamine.SheetTypeEnum.ChartSheet
+            self._charts = {m.name for m in self._book.sheets_metadata if m.typ == chart}
         except calamine.PasswordError:
             self.close()
             raise InputError(
@@ -108,7 +111,7 @@ class CalamineReader(WorkbookReader):
             self._durations = any(
                 _DURATION_FORMAT.search(read_part(self._archive, name)) for name in styles
             )
-        except (DefusedXmlException, ParseError) as exc:  # workbook.xml or its relations
+        except (DefusedXmlException, ParseError, LookupError, UnicodeError) as exc:  # bad XML
             self.close()
             raise InputError(self.path, f"corrupt workbook XML ({exc})", RESAVE) from None
         except ZIP_ERRORS as exc:
@@ -117,6 +120,8 @@ class CalamineReader(WorkbookReader):
 
     def read_sheet(self, name: str, nrows: int | None = None) -> SheetGrid:
         self._check_sheet(name)
+        if name in self._charts:
+            return SheetGrid(name, 1, 1, [])  # a chart sheet holds no cells
         sheet = self._sheet(name)
         scan = self._scans.get(name)
         start = sheet.start
@@ -142,7 +147,7 @@ class CalamineReader(WorkbookReader):
                 return sheet.to_python()
             wanted = nrows - first_row + 1
             return sheet.to_python(nrows=wanted) if wanted > 0 else []
-        except (_calamine().CalamineError, ValueError, RuntimeError) as exc:
+        except (_calamine().CalamineError, ValueError, RuntimeError, OSError) as exc:
             raise _calamine_failure(self.path, self.format, exc) from None
 
     def _sheet(self, name: str) -> Any:
@@ -166,7 +171,7 @@ class CalamineReader(WorkbookReader):
             raise InputError(
                 self.path, "password-protected", _password_advice(self.format)
             ) from None
-        except (calamine.CalamineError, ValueError, RuntimeError) as exc:
+        except (calamine.CalamineError, ValueError, RuntimeError, OSError) as exc:
             raise _calamine_failure(self.path, self.format, exc) from None
 
     def _scan_and_parse(self, name: str, part: str) -> Any:

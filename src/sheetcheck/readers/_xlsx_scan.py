@@ -33,6 +33,7 @@ from sheetcheck.limits import Limits
 from sheetcheck.model import column_index
 
 _CHUNK = 1 << 20
+BACKSLASH = chr(92)
 _MAX_CARRY = 32 * 1024 * 1024
 _ENTITIES = {"&quot;": '"', "&apos;": "'"}
 
@@ -58,32 +59,37 @@ def workbook_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
 
     from sheetcheck.readers._preflight import read_part
 
-    names = set(archive.namelist())
+    # Some writers store members as xl\\worksheets\\sheet1.xml: look them up by a / spelling.
+    members = {name.replace(BACKSLASH, "/"): name for name in archive.namelist()}
+    names = set(members)
+
+    def read(name: str) -> bytes:
+        return read_part(archive, members[name])
+
     workbook = "xl/workbook.xml"
     if "_rels/.rels" in names:
-        for rel_type, target in _relations(
-            ElementTree.fromstring(read_part(archive, "_rels/.rels"))
-        ):
+        for rel_type, target in _relations(ElementTree.fromstring(read("_rels/.rels"))):
             if rel_type.endswith("/officeDocument"):
                 workbook = _resolve("", target)
                 break
     if workbook not in names:
-        raise ValueError("the workbook part is missing")
+        return []  # calamine decides whether it can read the file; its sheets go unscanned
     folder = posixpath.dirname(workbook)
     rels_name = posixpath.join(folder, "_rels", posixpath.basename(workbook) + ".rels")
     targets: dict[str, str] = {}
     if rels_name in names:
-        root = ElementTree.fromstring(read_part(archive, rels_name))
+        root = ElementTree.fromstring(read(rels_name))
         for element in root.iter():
             if element.tag.rsplit("}", 1)[-1] == "Relationship":
                 targets[element.get("Id", "")] = _resolve(folder, element.get("Target", ""))
-    root = ElementTree.fromstring(read_part(archive, workbook))
+    root = ElementTree.fromstring(read(workbook))
     sheets: list[tuple[str, str]] = []
     for element in root.iter():
         if element.tag.rsplit("}", 1)[-1] != "sheet":
             continue
         rel_id = next((v for k, v in element.attrib.items() if k.rsplit("}", 1)[-1] == "id"), "")
-        sheets.append((element.get("name", ""), targets.get(rel_id, "")))
+        part = targets.get(rel_id, "")
+        sheets.append((element.get("name", ""), members.get(part, "")))
     return sheets
 
 
