@@ -172,6 +172,18 @@ def check_table(pack: RulePack, table: Table, context: Context | None = None) ->
     return issues
 
 
+def normalize_table(pack: RulePack, table: Table) -> dict[str, list[Norm | None]]:
+    """Per pack column the table has: each cell's :class:`Norm` as the checks see it (None for
+    an empty cell). Writers that re-emit the data (export) use it, so a value is read once,
+    one way."""
+    positions = map_header(pack, table.header).positions
+    return {
+        col.name: _ValueNormalizer(col).column(table.columns[positions[col.name]])
+        for col in pack.columns
+        if col.name in positions
+    }
+
+
 def _missing_sheet(pack: RulePack, sub: RulePack, table: Table) -> Issue:
     rule = pack.rules.get("missing-sheet") or _builtin_rule("missing-sheet")
     fields = {"sheet": sub.sheet_name or sub.title, "title": sub.title}
@@ -714,4 +726,13 @@ def rule_catalogue(pack: RulePack) -> dict[str, Any]:
     return catalogue
 
 
-__all__ = ["Context", "Finding", "HeaderMap", "Norm", "TableView", "check_table", "map_header"]
+__all__ = [
+    "Context",
+    "Finding",
+    "HeaderMap",
+    "Norm",
+    "TableView",
+    "check_table",
+    "map_header",
+    "normalize_table",
+]

@@ -74,7 +74,7 @@ def check_together(
     template = options.template
     for path in [os.fspath(p) for p in paths]:
         try:
-            report, table = _checked(path, replace(options, template=template))
+            report, table = check_and_read(path, replace(options, template=template))
         except SheetcheckError as err:
             if isinstance(err, (UsageError, PackError)):
                 raise
@@ -96,7 +96,9 @@ def check_together(
     return Together(Report(reports, strict=strict), pack, tables)
 
 
-def _checked(path: str, options: CheckOptions) -> tuple[FileReport, Table]:
+def check_and_read(path: str, options: CheckOptions) -> tuple[FileReport, Table]:
+    """One file's report and its table, read in a limited child process when
+    ``options.isolate`` (the merge, the cross-file checks and the export need the cells)."""
     if os.path.isdir(path):
         raise InputError(path, "is a folder, not a spreadsheet")
     if not os.path.isfile(path):
@@ -383,11 +385,8 @@ def _write_cell(cell: Any, value: CellValue) -> None:
             cell.quotePrefix = True  # Excel keeps it text when the cell is edited
     elif isinstance(value, (dt.datetime, dt.date)):
         cell.value = value
-        cell.number_format = (
-            "d/m/yyyy"
-            if not isinstance(value, dt.datetime) or not value.time()
-            else "d/m/yyyy h:mm"
-        )
+        midnight = not isinstance(value, dt.datetime) or value.time() == dt.time()
+        cell.number_format = "d/m/yyyy" if midnight else "d/m/yyyy h:mm"
     elif isinstance(value, (int, float, bool, dt.time)):
         cell.value = value
     else:  # error values and formulas without a value never get here (they are errors)
@@ -435,4 +434,11 @@ def _say(text: str) -> None:
     sys.stderr.flush()
 
 
-__all__ = ["Together", "check_and_merge", "check_together", "merged_columns", "write_merged"]
+__all__ = [
+    "Together",
+    "check_and_merge",
+    "check_and_read",
+    "check_together",
+    "merged_columns",
+    "write_merged",
+]
