@@ -633,3 +633,25 @@ def test_missing_column_is_reported_on_the_header_row() -> None:
         load_pack(PACK), table(learners({}), header), Context(import_date=IMPORT_DATE)
     )
     assert {(i.row, i.column, i.rule) for i in issues} == {(1, "AchDate", "missing-column")}
+
+
+def test_sample_rows_hold_exactly_the_planted_problems() -> None:
+    """The bundled sample's generator: every planted problem is found on its row, and no
+    other row has any issue (so the sample teaches exactly what it says)."""
+    sample = pytest.importorskip("sheetcheck.template.sample_ilr")
+    pack = load_pack(PACK)
+    data = sample.ilr_sample(pack)
+    rows = [dict(zip(HEADER, row, strict=True)) for row in data.rows]
+    issues = check_table(pack, table(rows), Context(import_date=data.import_date))
+    by_row: dict[int, set[str]] = {}
+    for issue in issues:
+        by_row.setdefault(issue.row - 2, set()).add(issue.rule)
+    assert by_row == {offset: set(rules) for offset, rules in data.planted.items()}
+    row_level = set(pack.rules) - {
+        "missing-column",
+        "against-column-missing",
+        "learn-ref-number-reused",
+        "prev-learn-ref-number-mismatch",
+        "missing-learner",
+    }
+    assert {rule for rules in data.planted.values() for rule in rules} == row_level
