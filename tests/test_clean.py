@@ -68,27 +68,76 @@ def test_clean_refuses_a_file_that_was_never_annotated(tmp_path: Path) -> None:
     assert not (tmp_path / "out.xlsx").exists()
 
 
-@pytest.mark.parametrize(
-    ("part", "change"),
-    [
-        ("xl/worksheets/sheet1.xml", lambda t: t.replace("Course 5", "Course five")),
-        ("xl/styles.xml", lambda t: t.replace("</cellXfs>", '<xf numFmtId="0"/></cellXfs>')),
-        (
-            STATE_PART,
-            lambda t: re.sub(r"(<row r=\"2\"><c r=\"A2\" t=\"inlineStr\"><is><t>)..", r"\1zz", t),
-        ),
-    ],
-)
-def test_clean_refuses_a_copy_changed_since_annotation(
-    annotated: tuple[Path, Path], tmp_path: Path, part: str, change: object
+def test_clean_refuses_a_copy_whose_state_was_damaged(
+    annotated: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    """If another program saved the copy, rewinding would be guesswork: say so instead."""
-    assert callable(change)
-    text = parts(annotated[1])[part].decode()
-    rewrite_part(annotated[1], part, change(text).encode())
+    """Without a readable state there is nothing safe to rewind: say so, write nothing."""
+    text = parts(annotated[1])[STATE_PART].decode()
+    damaged = re.sub(r"(<row r=\"2\"><c r=\"A2\" t=\"inlineStr\"><is><t>)..", r"\1zz", text)
+    assert damaged != text
+    rewrite_part(annotated[1], STATE_PART, damaged.encode())
     with pytest.raises(InputError, match="changed by another program"):
         clean(annotated[1], tmp_path / "out.xlsx")
     assert not (tmp_path / "out.xlsx").exists()
+
+
+@pytest.fixture
+def resaved(annotated: tuple[Path, Path], tmp_path: Path) -> Path:
+    """The annotated copy after another program (openpyxl here) saved it, with the user's
+    edits: a value fixed, and a flagged cell recoloured on purpose."""
+    from openpyxl.styles import PatternFill
+
+    wb = openpyxl.load_workbook(annotated[1])
+    wb["Data"]["A3"] = "fixed@example.com"
+    wb["Data"]["A4"].fill = PatternFill("solid", fgColor="0000FF")
+    path = tmp_path / "resaved.xlsx"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("B2", ("C6EFCE", None, "Course 2")),  # their own fill is back
+        ("C3", (None, "own note", "Completed")),  # their own note, without our text
+        ("A3", (None, None, "fixed@example.com")),  # the user's fix is kept
+        ("A4", ("0000FF", None, "user4@example.com")),  # recoloured by the user: theirs stays
+        ("D2", (None, None, 52)),
+    ],
+)
+def test_clean_takes_annotations_off_a_copy_another_program_saved(
+    resaved: Path, tmp_path: Path, cell: str, expected: tuple[object, ...]
+) -> None:
+    """After another program saved the copy, clean still removes every annotation, cell by
+    cell, and keeps what the user changed."""
+    cleaned = tmp_path / "cleaned.xlsx"
+    clean(resaved, cleaned)
+    wb = openpyxl.load_workbook(cleaned)
+    assert wb.sheetnames == ["Data"]
+    assert list(wb.defined_names) == []
+    ws = wb["Data"]
+    assert ws.auto_filter.ref is None
+    note = ws[cell].comment.text if ws[cell].comment else None
+    assert (fill_of(ws[cell]), note, ws[cell].value) == expected
+    assert ws["D2"].number_format == "0.00"
+
+
+def test_reannotating_a_copy_another_program_saved(resaved: Path, tmp_path: Path) -> None:
+    """Re-annotating such a copy replaces the old annotations instead of stacking them."""
+    target = tmp_path / "again.xlsx"
+    annotate(resaved, target, report(resaved, [issue("error", "invalid-score", 5, "D5")]))
+    wb = openpyxl.load_workbook(target)
+    assert wb.sheetnames == ["Issues", "Data", "sheetcheck-state"]
+    ws = wb["Data"]
+    assert fill_of(ws["D5"]) == "FFC7CE"
+    assert fill_of(ws["B2"]) == "C6EFCE"
+    assert ws["C3"].comment.text == "own note"
+    assert fill_of(ws["A3"]) is None
+    assert ws.auto_filter.ref == "A1:D7"
+    issues = wb["Issues"]
+    assert [r[1].value for r in issues.iter_rows(min_row=issues.max_row)] == ["invalid-score"]
+    clean(target, tmp_path / "back.xlsx")
+    assert openpyxl.load_workbook(tmp_path / "back.xlsx").sheetnames == ["Data"]
 
 
 def test_clean_command_writes_the_restored_copy(annotated: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip

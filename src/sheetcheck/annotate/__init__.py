@@ -17,6 +17,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import UsageError
 from ..model import (
@@ -81,7 +82,7 @@ def clean(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> Non
     """Write ``target``: ``source`` with every sheetcheck annotation removed, exactly."""
     src, dst = _paths(source, target)
     pkg = _open(src)
-    if not restore.restore(pkg):
+    if restore.restore(pkg) is None:
         raise UsageError(f"{src}: has no sheetcheck annotations to remove")
     pkg.write_atomic(dst)
 
@@ -188,21 +189,47 @@ def _build(
     styles = StyleBook(pkg.path, pkg.text(book.styles_part))
     sheet_undo: dict[str, list[list[object]]] = {}
     filter_ref = None
+    marked: dict[str, dict[str, Any]] = {}
     for name, sheet in plan.sheets.items():
         if sheet.part is None or (name in skips.highlights and name in skips.notes):
             continue
-        undo, added_filter = _mark_sheet(
-            pkg, name, sheet=sheet, report=report, styles=styles, skips=skips
-        )
-        if undo:
-            sheet_undo[sheet.part] = undo
-        filter_ref = added_filter or filter_ref
-    _add_issues_sheet(pkg, book, report, plan, styles)
+        result = _mark_sheet(pkg, name, sheet=sheet, report=report, styles=styles, skips=skips)
+        if result.undo:
+            sheet_undo[sheet.part] = result.undo
+        filter_ref = result.filter_ref or filter_ref
+        marked[name] = result.semantic()
+    title = _add_issues_sheet(pkg, book, report, plan, styles)
     if filter_ref and report.sheet:
         workbook.add_filter_name(pkg, book, report.sheet, filter_ref)
     pkg.set_text(book.styles_part, styles.render())
-    state = restore.record(before, pkg, sheet_undo)
+    used = {xf for m in marked.values() for _r, _c, xf in m["cells"]}
+    semantic = {
+        "issues_sheet": title,
+        "sheets": marked,
+        "xfs": {str(xf): styles.originals(xf) for xf in sorted(used)},
+    }
+    state = restore.record(before, pkg, sheet_undo, semantic)
     pkg.set_text(restore.STATE_PART, restore.state_sheet_xml(state))
+
+
+@dataclass(slots=True)
+class _Marked:
+    """What annotating one sheet did: the exact splices, and the same in cell terms (which
+    lets ``clean`` take annotations off a copy another program has saved since)."""
+
+    undo: list[list[object]] = field(default_factory=list)
+    filter_ref: str | None = None
+    cells: list[tuple[int, int, int]] = field(default_factory=list)  # row, col, original xf
+    new_notes: list[tuple[int, int]] = field(default_factory=list)
+    appended_notes: list[tuple[int, int]] = field(default_factory=list)
+
+    def semantic(self) -> dict[str, Any]:
+        return {
+            "cells": self.cells,
+            "autofilter": self.filter_ref,
+            "new_notes": self.new_notes,
+            "appended_notes": self.appended_notes,
+        }
 
 
 def _mark_sheet(
@@ -213,9 +240,8 @@ def _mark_sheet(
     report: FileReport,
     styles: StyleBook,
     skips: guard.Skips,
-) -> tuple[list[list[object]], str | None]:
-    """Highlights, notes and the header filter on one sheet; returns the undo record and
-    the filter's range when we added one."""
+) -> _Marked:
+    """Highlights, notes and the header filter on one sheet."""
     assert sheet.part is not None
     text = pkg.text(sheet.part)
     is_data = name == report.sheet
@@ -223,28 +249,29 @@ def _mark_sheet(
     rows = {row for row, _col in sheet.severity}
     scan = cells.scan(text, rows, header_row)
     splices: list[cells.Splice] = []
-    added_filter = None
+    done = _Marked()
     if name not in skips.highlights:
         marks = {
             key: styles.flagged(scan.styles.get(key, 0), severity)
             for key, severity in sheet.severity.items()
         }
-        splices, _skipped = cells.style_splices(scan, marks)
+        splices, skipped = cells.style_splices(scan, marks)
+        done.cells = [(r, c, scan.styles.get((r, c), 0)) for r, c in marks if (r, c) not in skipped]
     if header_row and name not in skips.highlights:
         ref = _filter_ref(report, scan)
         if not cells.has_element(text, "autoFilter") and not _tables_overlap(pkg, sheet.part, ref):
             element = f'<{scan.prefix}autoFilter ref="{ref}"/>'
             splices.append(cells.element_splice(text, "autoFilter", element))
-            added_filter = ref
+            done.filter_ref = ref
     if name not in skips.notes and sheet.issues:
         texts = {key: note_text(found) for key, found in sheet.issues.items()}
         result = notes.add_notes(pkg, sheet.part, text, texts)
         splices.extend(result.sheet_splices)
-    if not splices:
-        return [], None
-    new_text, undo = cells.apply(text, splices)
-    pkg.set_text(sheet.part, new_text)
-    return undo, added_filter
+        done.new_notes, done.appended_notes = result.new, result.appended
+    if splices:
+        new_text, done.undo = cells.apply(text, splices)
+        pkg.set_text(sheet.part, new_text)
+    return done
 
 
 def _filter_ref(report: FileReport, scan: cells.SheetScan) -> str:
@@ -283,7 +310,8 @@ def _bounds(ref: str) -> tuple[int, int, int, int] | None:
 
 def _add_issues_sheet(
     pkg: Package, book: workbook.Book, report: FileReport, plan: _Plan, styles: StyleBook
-) -> None:
+) -> str:
+    """Add the Issues sheet (and our hidden state sheet); returns the Issues sheet's name."""
     names = {sheet.name.lower() for sheet in book.sheets}
     title = ISSUES_SHEET
     number = 1
@@ -304,6 +332,7 @@ def _add_issues_sheet(
     pkg.add_override(table_part, CT_TABLE)
     pkg.add_override(restore.STATE_PART, CT_WORKSHEET)
     workbook.add_sheets(pkg, book, (title, sheet_part), (restore.STATE_SHEET, restore.STATE_PART))
+    return title
 
 
 def _table_identity(pkg: Package, book: workbook.Book) -> tuple[int, str]:

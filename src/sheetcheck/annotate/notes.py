@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..model import column_letter
 from . import cells
@@ -31,6 +31,8 @@ from .package import (
 from .text import clean_text, t_element
 
 AUTHOR = "sheetcheck"
+MARKER = "sheetcheck:"  # the first words of every note text we write
+APPENDED = f"\n\n{MARKER}\n"  # what separates our text from a note the cell already had
 _P = r"(?:[A-Za-z_][\w.-]*:)?"
 _COMMENT = re.compile(rf"<({_P})comment\b[^>]*?(?:/>|>.*?</{_P}comment\s*>)", re.DOTALL)
 _LEGACY = re.compile(rf"<{_P}legacyDrawing\b[^>]*>")
@@ -57,6 +59,8 @@ class NotesResult:
     sheet_splices: list[cells.Splice]
     touched: list[str]  # existing parts changed (their originals must be kept for clean)
     created: list[str]  # parts that did not exist before
+    new: list[tuple[int, int]] = field(default_factory=list)  # cells that got a new note
+    appended: list[tuple[int, int]] = field(default_factory=list)  # our text added to theirs
 
 
 def add_notes(
@@ -89,6 +93,8 @@ def add_notes(
         pkg.add_relationship(sheet_part, REL_COMMENTS, comments_part)
         result.created.append(comments_part)
 
+    result.new = list(new_refs)
+    result.appended = sorted(set(notes) - set(new_refs))
     if vml_part and pkg.has(vml_part):
         vml = pkg.text(vml_part)
         pkg.set_text(vml_part, _append_shapes(vml, new_refs))
@@ -174,12 +180,12 @@ def _merge_comments(
     appended: dict[str, str] = {}
     new_elements = []
     new_refs = []
-    title = t_element("sheetcheck:", p)
+    title = t_element(MARKER, p)
     for key in sorted(notes):
         ref = _ref(key)
         note = clean_text(notes[key])
         if ref in existing:
-            appended[ref] = f"<{p}r>{t_element(chr(10) + chr(10) + note, p)}</{p}r>"
+            appended[ref] = f"<{p}r>{t_element(APPENDED + note, p)}</{p}r>"
         else:
             new_refs.append(key)
             new_elements.append(

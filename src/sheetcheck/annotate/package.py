@@ -231,6 +231,36 @@ class Package:
             )
         return rid
 
+    def remove_relationship(self, part: str, rid: str) -> None:
+        """Drop relationship ``rid`` of ``part`` (the target part is left alone)."""
+        rels = self.rels_name(part)
+        if not self.has(rels):
+            return
+        text = self.text(rels)
+
+        def drop(match: re.Match[str]) -> str:
+            return (
+                "" if unescape_attr(get_attr(match.group(0), "Id") or "") == rid else match.group(0)
+            )
+
+        pattern = re.compile(rf"<{_P}Relationship\b[^>]*?(?:/>|>\s*</{_P}Relationship\s*>)")
+        self.set_text(rels, pattern.sub(drop, text))
+
+    def remove_part(self, part: str) -> None:
+        """Delete ``part``, its relationships part and its content-type override."""
+        self.delete(part)
+        self.delete(self.rels_name(part))
+        text = self.text(CT_PART)
+        name = "/" + part.lstrip("/").lower()
+
+        def drop(match: re.Match[str]) -> str:
+            found = unescape_attr(get_attr(match.group(0), "PartName") or "").lower()
+            return "" if found == name else match.group(0)
+
+        self.set_text(
+            CT_PART, re.sub(rf"<{_P}Override\b[^>]*?(?:/>|>\s*</{_P}Override\s*>)", drop, text)
+        )
+
     # -- content types -----------------------------------------------------------------------
     def content_type(self, part: str) -> str | None:
         text = self.text(CT_PART)

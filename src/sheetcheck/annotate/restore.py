@@ -9,14 +9,15 @@ since, the parts are no longer ours to rewind and we say so instead of guessing.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import re
 import zlib
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import InputError
-from . import cells
+from . import cells, foreign
 from .package import Package
 from .workbook import read_book
 
@@ -54,21 +55,6 @@ def state_sheet_xml(state: dict[str, Any]) -> str:
     )
 
 
-def find_state(pkg: Package) -> str | None:
-    """The state part of an annotated workbook, or None for a workbook we never annotated.
-
-    A workbook that still has our state sheet by name but not our part was saved by another
-    program after annotation: we cannot rewind it exactly, and say so.
-    """
-    book = read_book(pkg)
-    for sheet in book.sheets:
-        if sheet.name == STATE_SHEET:
-            if sheet.part and sheet.part.lower() == STATE_PART.lower():
-                return sheet.part
-            raise _changed(pkg.path)
-    return None
-
-
 def read_state(pkg: Package, part: str) -> dict[str, Any]:
     texts = _T.findall(pkg.text(part))
     if not texts or texts[0] != MARKER:
@@ -86,12 +72,29 @@ def read_state(pkg: Package, part: str) -> dict[str, Any]:
     return state
 
 
-def restore(pkg: Package) -> bool:
-    """Rewind an annotated package in memory to the original. False if it was never annotated."""
-    part = find_state(pkg)
-    if part is None:
-        return False
-    state = read_state(pkg, part)
+def restore(pkg: Package) -> Literal["exact", "approximate"] | None:
+    """Rewind an annotated package in memory to the original.
+
+    Returns "exact" when every part is back byte for byte, "approximate" when another
+    program saved the copy since (annotations removed cell by cell: see :mod:`.foreign`),
+    None when the workbook was never annotated.
+    """
+    book = read_book(pkg)
+    entry = book.sheet(STATE_SHEET)
+    if entry is None:
+        return None
+    if entry.part and entry.part.lower() == STATE_PART.lower():
+        with contextlib.suppress(InputError):
+            _restore_exact(pkg, read_state(pkg, entry.part))
+            return "exact"
+    state = foreign.read_state(pkg, book, entry.part or "", MARKER) if entry.part else None
+    if not isinstance(state, dict) or not isinstance(state.get("semantic"), dict):
+        raise _changed(pkg.path)
+    foreign.strip(pkg, book, state, STATE_SHEET)
+    return "approximate"
+
+
+def _restore_exact(pkg: Package, state: dict[str, Any]) -> None:
     parts: dict[str, dict[str, Any]] = state["parts"]
     sheets: dict[str, dict[str, Any]] = state["sheets"]
     for name, entry in {**parts, **sheets}.items():
@@ -108,11 +111,13 @@ def restore(pkg: Package) -> bool:
             pkg.set_bytes(name, unpack(entry["original"]))
     for name, entry in sheets.items():
         pkg.set_text(name, cells.undo(pkg.text(name), entry["undo"]))
-    return True
 
 
 def record(
-    before: dict[str, bytes], pkg: Package, sheet_undo: dict[str, list[list[object]]]
+    before: dict[str, bytes],
+    pkg: Package,
+    sheet_undo: dict[str, list[list[object]]],
+    semantic: dict[str, Any],
 ) -> dict[str, Any]:
     """The state describing how to get from ``pkg`` back to ``before``."""
     parts: dict[str, Any] = {}
@@ -129,7 +134,7 @@ def record(
                 "original": None if old is None else pack(old),
             }
     parts.setdefault(STATE_PART, {"sha256": None, "original": None})
-    return {"version": VERSION, "parts": parts, "sheets": sheets}
+    return {"version": VERSION, "parts": parts, "sheets": sheets, "semantic": semantic}
 
 
 def _changed(path: str) -> InputError:

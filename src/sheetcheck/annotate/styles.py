@@ -64,7 +64,7 @@ class StyleBook:
         self.new_fills: list[str] = []
         self.new_xfs: list[str] = []
         self._flag_cache: dict[tuple[int, Severity], int] = {}
-        self._font_cache: dict[tuple[int, str], int] = {}
+        self._font_cache: dict[tuple[int, str], int] = {}  # (base font, variant) -> index
         self._fill_cache: dict[str, int] = {}
 
     @property
@@ -108,6 +108,37 @@ class StyleBook:
             tag = set_attr(set_attr(tag, "fillId", str(fill)), "applyFill", "1")
         self.new_xfs.append(tag + element[start.end() :])
         return len(xfs) + len(self.new_xfs) - 1
+
+    def originals(self, xf_id: int) -> tuple[str, str]:
+        """The font and fill elements format ``xf_id`` uses, as they are in the styles part."""
+        xfs, fonts, fills = self.xfs.items, self.fonts.items, self.fills.items
+        element = xfs[xf_id] if 0 <= xf_id < len(xfs) else xfs[0]
+        font_id = int(get_attr(element, "fontId") or 0)
+        fill_id = int(get_attr(element, "fillId") or 0)
+        font = fonts[font_id] if 0 <= font_id < len(fonts) else fonts[0]
+        fill = fills[fill_id] if 0 <= fill_id < len(fills) else (fills[0] if fills else "")
+        return font, fill
+
+    def font_xml(self, element: str) -> int:
+        """Index of a font given as XML (from the original workbook), added once."""
+        element = _reprefix(element, self.fonts.prefix)
+        key = (-1, element)
+        if key not in self._font_cache:
+            self.new_fonts.append(element)
+            self._font_cache[key] = len(self.fonts.items) + len(self.new_fonts) - 1
+        return self._font_cache[key]
+
+    def fill_xml(self, element: str) -> int:
+        """Index of a fill given as XML (from the original workbook), added once."""
+        element = _reprefix(element, self.fills.prefix)
+        if element not in self._fill_cache:
+            self.new_fills.append(element)
+            self._fill_cache[element] = len(self.fills.items) + len(self.new_fills) - 1
+        return self._fill_cache[element]
+
+    def fill_of(self, xf_id: int) -> str:
+        """The fill element format ``xf_id`` uses (already in the styles part)."""
+        return self.originals(xf_id)[1]
 
     # -- what the annotation needs -------------------------------------------------------------
     def flagged(self, xf_id: int, severity: Severity) -> int:
@@ -155,6 +186,11 @@ class StyleBook:
             if new:
                 text = _append(text, section, new, self.path)
         return text
+
+
+def _reprefix(element: str, prefix: str) -> str:
+    """``element`` with its spreadsheetml tags written with ``prefix`` (colon included)."""
+    return re.sub(r"<(/?)(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)", rf"<\1{prefix}\2", element)
 
 
 def _append(text: str, section: _Section, new: list[str], path: str) -> str:

@@ -232,3 +232,70 @@ def add_filter_name(pkg: Package, book: Book, sheet: str, ref: str) -> None:
         at = later.start() if later else len(text)
         text = f"{text[:at]}<{prefix}definedNames>{element}</{prefix}definedNames>{text[at:]}"
     pkg.set_text(book.part, text)
+
+
+_DEFINED_NAME = re.compile(
+    rf"<({_P})definedName\b[^>]*?(?:/>|>.*?</{_P}definedName\s*>)", re.DOTALL
+)
+
+
+def remove_sheets(pkg: Package, book: Book, names: set[str], filter_sheets: list[str]) -> None:
+    """Take sheets ``names`` out of the workbook (with their parts), and the filter names of
+    ``filter_sheets``; every sheet index moves down so it still points at the same sheet."""
+    positions = [k for k, entry in enumerate(book.sheets) if entry.name in names]
+    if not positions:
+        return
+    text = pkg.text(book.part)
+
+    def new_index(index: int) -> int | None:
+        if index in positions:
+            return None
+        return index - sum(1 for p in positions if p < index)
+
+    def fix_name(match: re.Match[str]) -> str:
+        element = match.group(0)
+        tag = re.match(r"<[^>]*>", element)
+        local = get_attr(element, "localSheetId")
+        if tag is None or local is None or not local.isdigit():
+            return element
+        index = int(local)
+        moved = new_index(index)
+        is_filter = get_attr(tag.group(0), "name") == "_xlnm._FilterDatabase"
+        in_range = index < len(book.sheets)
+        if moved is None or (is_filter and in_range and book.sheets[index].name in filter_sheets):
+            return ""
+        return set_attr(tag.group(0), "localSheetId", str(moved)) + element[tag.end() :]
+
+    def fix_view(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        for attribute in ("activeTab", "firstSheet"):
+            value = get_attr(tag, attribute)
+            if value is not None and value.isdigit():
+                tag = set_attr(tag, attribute, str(new_index(int(value)) or 0))
+        return tag
+
+    def drop_sheet(match: re.Match[str]) -> str:
+        name = unescape_attr(get_attr(match.group(0), "name") or "")
+        return "" if name in names else match.group(0)
+
+    opening, closing = tag_re("sheets").search(text), end_re("sheets").search(text)
+    if opening is None or closing is None:
+        return
+    text = (
+        text[: opening.end()]
+        + _SHEET.sub(drop_sheet, text[opening.end() : closing.start()])
+        + text[closing.start() :]
+    )
+    text = _DEFINED_NAME.sub(fix_name, text)
+    text = re.sub(rf"<{_P}definedNames\b[^>]*>\s*</{_P}definedNames\s*>", "", text)
+    text = tag_re("workbookView").sub(fix_view, text)
+    pkg.set_text(book.part, text)
+    for index in positions:
+        entry = book.sheets[index]
+        pkg.remove_relationship(book.part, entry.rid)
+        if entry.part is None:
+            continue
+        for rel in pkg.relationships(entry.part):
+            if not rel.external and pkg.has(rel.target):
+                pkg.remove_part(rel.target)
+        pkg.remove_part(entry.part)
