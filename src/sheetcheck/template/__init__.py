@@ -49,7 +49,10 @@ def build_sample(pack_name: str, target: str | os.PathLike[str]) -> None:
     """Write the bundled sample of ``pack_name``: realistic rows with planted problems."""
     pack = load_pack(pack_name)
     data = sample_data(pack)
-    build_template(pack, target, rows=data.rows, import_date=data.import_date)
+    options = TemplateOptions(
+        rows=data.rows, related_rows=data.related_rows, import_date=data.import_date
+    )
+    write_template(pack, target, options)
 
 
 def sample_path(output_dir: str | os.PathLike[str], pack_name: str) -> Path:

@@ -710,19 +710,42 @@ class ValueTests:
 
 # --------------------------------------------------------------------------- patterns
 
-_CLASSES = {
-    r"\d": "0123456789",
-    "[0-9]": "0123456789",
-    "[A-Z]": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-    "[a-z]": "abcdefghijklmnopqrstuvwxyz",
-    "[A-Za-z]": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-    "[a-zA-Z]": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-    "[A-Za-z0-9]": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
-    "[A-Z0-9]": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
-    "[0-9A-Z]": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
-    "[A-Za-z0-9 ]": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ",
-    "[A-Z ]": "ABCDEFGHIJKLMNOPQRSTUVWXYZ ",
-}
+_DIGITS = "0123456789"
+
+
+def _class_chars(text: str) -> str | None:
+    """The characters a simple class allows (``\\d``, ``[A-Fa-f0-9_]``); None otherwise."""
+    if text == r"\d":
+        return _DIGITS
+    body = text[1:-1]
+    if not body or body.startswith("^"):
+        return None
+    chars: list[str] = []
+    i = 0
+    while i < len(body):
+        if body.startswith(r"\d", i):
+            chars.extend(_DIGITS)
+            i += 2
+            continue
+        char = body[i]
+        if char == "\\":
+            if i + 1 >= len(body) or body[i + 1].isalnum():
+                return None  # \s, \w... are not translated
+            char = body[i + 1]
+            i += 1
+        if i + 2 < len(body) and body[i + 1] == "-":
+            low, high = char, body[i + 2]
+            if high == "\\" or ord(high) < ord(low):
+                return None
+            chars.extend(chr(c) for c in range(ord(low), ord(high) + 1))
+            i += 3
+            continue
+        chars.append(char)
+        i += 1
+    unique = "".join(dict.fromkeys(chars))
+    return unique if len(unique) <= 100 else None
+
+
 _META = set(r".^$*+?()[]{}|\\")
 _ELEMENT = re.compile(
     r"(?P<cls>\\d|\[[^\]]+\])|\\(?P<esc>[^A-Za-z0-9])|(?P<lit>[^.^$*+?()\[\]{}|\\])"
@@ -791,7 +814,7 @@ def _fixed_sequence(body: str) -> tuple[list[str], int] | None:
         if match is None:
             return None
         if match.group("cls"):
-            chars = _CLASSES.get(match.group("cls"))
+            chars = _class_chars(match.group("cls"))
             if chars is None:
                 return None
         else:

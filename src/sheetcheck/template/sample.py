@@ -25,12 +25,15 @@ DEMO_IMPORT_DATE = dt.date(2026, 11, 1)
 class SampleData:
     """Rows in pack column order, the import date to pin, and the problems planted.
 
-    ``planted`` maps a 0-based row offset to the rule ids planted in that row.
+    ``planted`` maps a 0-based row offset to the rule ids planted in that row;
+    ``related_rows`` and ``related_planted`` do the same for related tables' sheets, by name.
     """
 
     rows: list[list[Any]]
     import_date: dt.date | None = None
     planted: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    related_rows: dict[str, list[list[Any]]] = field(default_factory=dict)
+    related_planted: dict[str, dict[int, tuple[str, ...]]] = field(default_factory=dict)
 
 
 SampleBuilder = Callable[[RulePack], SampleData]
@@ -305,7 +308,33 @@ def enrollment_history(pack: RulePack) -> SampleData:
     done = next(r for r in clean[40:] if r[2] == "Completed")
     rows.append(list(done))
     planted[len(rows) - 1] = ("duplicate-enrollment",)
-    return SampleData(rows, import_date, planted)
+    data = SampleData(rows, import_date, planted)
+    if "licenses" in pack.related:
+        _licenses(data)
+    return data
+
+
+def _licenses(data: SampleData) -> None:
+    """The Licenses sheet: seats per course, one course short of seats, two planted slips."""
+    by_course: dict[str, list[int]] = {}
+    for offset, row in enumerate(data.rows):
+        if row[1]:
+            by_course.setdefault(str(row[1]).casefold(), []).append(offset)
+    short = "Leadership Foundations"
+    offsets = by_course[short.casefold()]
+    limit = len(offsets) - 2
+    rows: list[list[Any]] = []
+    for course in _COURSES:
+        rows.append([course, limit if course == short else len(by_course[course.casefold()]) + 10])
+    rows[3][1] = "twenty"  # not a number: that course is not limited
+    rows.append([_COURSES[1], 5])  # listed twice: only the first listing counts
+    data.related_rows["licenses"] = rows
+    data.related_planted["licenses"] = {
+        3: ("invalid-license-count",),
+        12: ("duplicate-license-course",),
+    }
+    first_over = offsets[limit]
+    data.planted[first_over] = (*data.planted.get(first_over, ()), "licenses-exceeded")
 
 
 # --------------------------------------------------------------------------- any other pack

@@ -14,8 +14,8 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,8 @@ class TemplateError(SheetcheckError):
 class TemplateOptions:
     """How to build one template.
 
-    ``rows`` pre-fill the data sheet (values in pack column order: text, numbers, dates);
+    ``rows`` pre-fill the data sheet (values in pack column order: text, numbers, dates),
+    ``related_rows`` the sheets of related tables, by the related table's name;
     ``data_rows`` is how many rows the table, dropdowns and conditional formats cover;
     ``import_date`` fixes the Instructions sheet's import date (default: ``=TODAY()``);
     ``verdict_columns`` adds, right of the table, one cell per conditional format per filled
@@ -50,6 +51,7 @@ class TemplateOptions:
     """
 
     rows: Sequence[Sequence[Any]] = ()
+    related_rows: Mapping[str, Sequence[Sequence[Any]]] = field(default_factory=dict)
     data_rows: int = DEFAULT_DATA_ROWS
     import_date: dt.date | None = None
     verdict_columns: bool = False
@@ -77,9 +79,10 @@ class DataSheet:
     traces: tuple[Trace, ...]
 
 
-def tables_of(pack: RulePack) -> list[RulePack]:
-    """The pack itself, then every related table that lives on another sheet of the workbook."""
-    return [pack, *(sub for sub in pack.related.values() if sub.origin == "sheet")]
+def tables_of(pack: RulePack) -> list[tuple[str | None, RulePack]]:
+    """The pack itself (name None), then every related table kept on a sheet of the workbook."""
+    related = [(name, sub) for name, sub in pack.related.items() if sub.origin == "sheet"]
+    return [(None, pack), *related]
 
 
 def write_template(
@@ -96,10 +99,10 @@ def write_template(
     lists_sheet.sheet_state = "hidden"
     import_date = f"'{INSTRUCTIONS_SHEET}'!{_absolute(IMPORT_DATE_CELL)}"
     sheets: list[DataSheet] = []
-    for position, table in enumerate(tables_of(pack)):
+    for position, (related, table) in enumerate(tables_of(pack)):
         title = sheet_name(table.sheet_name or table.sheet_title)
         sheet = book.create_sheet(title, position)
-        rows = options.rows if position == 0 else ()
+        rows = options.rows if related is None else options.related_rows.get(related, ())
         compiled = compile_pack(table)
         letters = {col.name: column_letter(i) for i, col in enumerate(table.columns, start=1)}
         lists = _write_lists(lists_sheet, table)
