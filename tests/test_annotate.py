@@ -603,3 +603,20 @@ def test_check_command_refuses_to_annotate_a_csv(
     assert "save it as Excel Workbook (.xlsx)" in captured.err
     assert captured.err.count("\n") == 1
     assert not out.exists()
+
+
+def test_notes_drawing_goes_before_wrapped_form_controls(tmp_path: Path) -> None:
+    """Excel wraps form controls in mc:AlternateContent; our elements go before, never inside."""
+    source = simple_workbook(tmp_path / "in.xlsx")
+    sheet = parts(source)["xl/worksheets/sheet1.xml"].decode()
+    wrapped = (
+        '<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+        '<mc:Choice Requires="x14"><controls/></mc:Choice></mc:AlternateContent>'
+    )
+    sheet = sheet.replace("</worksheet>", wrapped + "</worksheet>")
+    rewrite_part(source, "xl/worksheets/sheet1.xml", sheet.encode())
+    target = tmp_path / "out.xlsx"
+    annotate(source, target, report(source, ISSUES))
+    out = parts(target)["xl/worksheets/sheet1.xml"].decode()
+    assert out.index("<legacyDrawing") < out.index("<mc:AlternateContent")
+    assert out.endswith(wrapped + "</worksheet>")

@@ -238,8 +238,12 @@ def _with_style(tag: str, xf: int) -> str:
 
 
 def element_splice(text: str, name: str, element: str) -> Splice:
-    """Where to insert worksheet child ``name`` so the schema order holds."""
-    later = WORKSHEET_ORDER[WORKSHEET_ORDER.index(name) + 1 :]
+    """Where to insert worksheet child ``name`` so the schema order holds.
+
+    A markup-compatibility wrapper (``mc:AlternateContent``, as Excel writes around form
+    controls and OLE objects) counts as a later element: we never insert inside one.
+    """
+    later = (*WORKSHEET_ORDER[WORKSHEET_ORDER.index(name) + 1 :], "AlternateContent")
     pattern = re.compile(rf"<{_P}({'|'.join(later)})\b|</{_P}worksheet\s*>")
     data = _sheet_data_span(text)
     search_from = data[1] if data else 0
