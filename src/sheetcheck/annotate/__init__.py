@@ -2,8 +2,10 @@
 
 :func:`annotate` writes a copy in which flagged cells are filled with the severity colour and
 carry a note, the data sheet's header row has a filter, and a new first sheet lists every
-issue with a link to its cell. :func:`clean` turns an annotated copy back into the original,
-byte for byte.
+issue with a link to its cell. :func:`clean` turns an annotated copy back into the original:
+byte for byte while the copy is as sheetcheck wrote it; cell by cell (each flagged cell's own
+fill and font, each note as it was, our sheets and filter gone, the user's later edits kept)
+once another program such as Excel has saved it.
 
 The package is edited surgically (see :mod:`.package`): parts we do not need are copied
 unchanged, so nothing of the user's is lost, and what ``clean`` needs is kept inside the
@@ -79,7 +81,11 @@ def annotate(
 
 
 def clean(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
-    """Write ``target``: ``source`` with every sheetcheck annotation removed, exactly."""
+    """Write ``target``: ``source`` with every sheetcheck annotation removed.
+
+    Exact (every part byte for byte) for a copy as sheetcheck wrote it; after another program
+    saved the copy, the annotations are removed cell by cell instead (see :mod:`.foreign`).
+    """
     src, dst = _paths(source, target)
     pkg = _open(src)
     if restore.restore(pkg) is None:
