@@ -636,3 +636,20 @@ def test_desktop_settings_are_restored_when_painting_fails(
     _, actions = run(model.payload(), "clear")  # ... and Clear does remove it all
     model.apply(actions)
     assert model.view() == original | {"<active>": "Enrollments"}
+
+
+@pytest.mark.parametrize(
+    ("refers_to", "sheet"),
+    [
+        ("='My Sheet'!$A$1", "My Sheet"),
+        ("=Data!$A$1", "Data"),
+        ("='Learner''s data'!$A$1", "Learner's data"),
+        ("=#REF!$A$1", None),
+        ("=Data!$B$2", None),
+        ("=42", None),
+        (None, None),
+    ],
+)
+def test_sheet_of_a_name(refers_to: str | None, sheet: str | None) -> None:
+    """Which sheet a SheetCheck name points at, as Excel writes the definition."""
+    assert painter.sheet_of(refers_to) == sheet
