@@ -620,3 +620,15 @@ def test_notes_drawing_goes_before_wrapped_form_controls(tmp_path: Path) -> None
     out = parts(target)["xl/worksheets/sheet1.xml"].decode()
     assert out.index("<legacyDrawing") < out.index("<mc:AlternateContent")
     assert out.endswith(wrapped + "</worksheet>")
+
+
+def test_copy_gets_ordinary_file_permissions(tmp_path: Path) -> None:
+    """The copy is readable like any new file (not the temporary file's private mode)."""
+    source = simple_workbook(tmp_path / "in.xlsx")
+    target = tmp_path / "out.xlsx"
+    mask = os.umask(0o022)
+    try:
+        annotate(source, target, report(source, ISSUES))
+    finally:
+        os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o644

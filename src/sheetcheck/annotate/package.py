@@ -310,6 +310,7 @@ class Package:
                 self._write_zip(stream)
                 stream.flush()
                 os.fsync(stream.fileno())
+            Path(temp_name).chmod(_mode_for(target))  # mkstemp's 0600 would surprise users
             Path(temp_name).replace(target)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -342,6 +343,16 @@ class Package:
 
     def items(self) -> Iterator[tuple[str, bytes]]:
         yield from self.parts.items()
+
+
+def _mode_for(target: Path) -> int:
+    """The permissions a new file gets here (or the replaced file had)."""
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def resolve(base: str, target: str) -> str:
