@@ -93,6 +93,7 @@ def test_first_validate_emits_exactly_these_actions() -> None:
         "setFontProperty",
         "setFontProperty",
         *["setColumnWidth"] * len(painter.COLUMN_WIDTHS),
+        "addTable",
         "addConditionalFormat",
         "addConditionalFormat",
         "addConditionalFormat",
@@ -120,6 +121,11 @@ def test_first_validate_emits_exactly_these_actions() -> None:
             f'="{painter.CODE_LETTERS[severity]}"'
         )
     assert name["args"] == ["SheetCheck_codes_1", "='Enrollments'!$A$1"]
+    table = next(a for a in actions if a["func"] == "addTable")
+    assert (table["sheet_position"], table["args"]) == (
+        2,
+        ["$A$8:$H$10", True, "TableStyleLight1", None],
+    )
     assert actions[7]["args"] == [2, "Issues"]
     assert actions[8]["args"] == ["SheetCheck_issues", "='Issues'!$A$1"]
     assert actions[-1]["args"] == [2]

@@ -54,6 +54,7 @@ class Sheet:
     rules: list[Rule] = field(default_factory=list)  # priority order: first wins
     bold: set[Cell] = field(default_factory=set)
     column_widths: dict[str, float] = field(default_factory=dict)
+    tables: list[tuple[str, str]] = field(default_factory=list)  # (address, style)
 
     def set_value(self, cell: Cell, value: Any) -> None:
         if value in ("", None):
@@ -264,6 +265,11 @@ class ExcelModel:
         label, _book_scope, _scope_index, refers_to = action["args"]
         assert label in self.names, label
         self.names[label] = refers_to
+
+    def _do_addTable(self, action: dict[str, Any]) -> None:
+        address, has_headers, style, _name = action["args"]
+        assert has_headers is True, action
+        self._target(action).tables.append((address, style))
 
     def _do_alert(self, action: dict[str, Any]) -> None:
         self.alerts.append(action["args"][0])

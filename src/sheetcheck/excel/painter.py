@@ -143,6 +143,7 @@ class IssuesPage:
     cells: list[list[Any]]
     header_rows: tuple[int, ...]  # 1-based rows to show in bold
     severity_rows: tuple[int, int]  # rows whose column A names a severity (counts, issues)
+    table_rows: tuple[int, int]  # the issue list with its header: a filterable Excel table
 
 
 @dataclass(frozen=True)
@@ -302,6 +303,7 @@ def issues_page(
         cells=cells,
         header_rows=(1, counts_header, table_header),
         severity_rows=(counts_header + 1, len(cells)),
+        table_rows=(table_header, len(cells)),
     )
 
 
@@ -451,6 +453,8 @@ def _write_issues(sheet: Any, page: IssuesPage) -> None:
         sheet.range((row, 1), (row, cols)).font.bold = True
     for columns, width in COLUMN_WIDTHS:
         sheet.range(columns).column_width = width
+    first, last = page.table_rows
+    sheet.tables.add(sheet.range((first, 1), (last, cols)), table_style_name="TableStyleLight1")
     first, last = page.severity_rows
     severities = sheet.range((first, 1), (last, 1))
     for severity in ("info", "warning", "error"):
