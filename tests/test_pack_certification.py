@@ -346,3 +346,23 @@ def test_cli_without_programs_sheet(tmp_path: Path, capsys: pytest.CaptureFixtur
     data = json.loads(capsys.readouterr().out)
     assert code == 1
     assert [i["rule"] for i in data["files"][0]["issues"]] == ["missing-sheet"]
+
+
+def test_bundled_sample_has_exactly_the_planted_problems(tmp_path: Path) -> None:
+    """The sample workbook (template + realistic rows) shows each planted rule on its row."""
+    from sheetcheck import check
+    from sheetcheck.template import build_sample
+    from sheetcheck.template.sample import DEMO_IMPORT_DATE, sample_data
+
+    target = tmp_path / "sample.xlsx"
+    build_sample(PACK, target)
+    data = sample_data(load_pack(PACK))
+    (report,) = check(target, template=PACK, import_date=DEMO_IMPORT_DATE).files
+    found_rules: dict[tuple[str, int], set[str]] = {}
+    for issue in report.issues:
+        found_rules.setdefault((issue.sheet, issue.row - 2), set()).add(issue.rule)
+    expected = {("Registrations", k): set(v) for k, v in data.planted.items()}
+    expected.update({("Programs", k): set(v) for k, v in data.related_planted["programs"].items()})
+    assert found_rules == expected
+    planted = {rule for rules in expected.values() for rule in rules}
+    assert planted == set(load_pack(PACK).rules) - {"missing-column", "missing-sheet"}

@@ -369,3 +369,23 @@ def test_cli_allow_deletions_alone_is_harmless(
     sheet = write_xlsx(tmp_path / "roster.xlsx", [HEADER, *CURRENT], title="Students")
     assert main(["check", str(sheet), "--allow-deletions", "-q"]) == 0
     assert "student-roster" in capsys.readouterr().out
+
+
+def test_bundled_sample_has_exactly_the_planted_problems(tmp_path: Path) -> None:
+    """The sample workbook shows each planted rule on its row (baseline rules need --baseline)."""
+    from sheetcheck import check
+    from sheetcheck.template import build_sample
+    from sheetcheck.template.sample import DEMO_IMPORT_DATE, sample_data
+
+    target = tmp_path / "sample.xlsx"
+    build_sample(PACK, target)
+    data = sample_data(load_pack(PACK))
+    (report,) = check(target, template=PACK, import_date=DEMO_IMPORT_DATE).files
+    found_rules: dict[int, set[str]] = {}
+    for issue in report.issues:
+        found_rules.setdefault(issue.row - 2, set()).add(issue.rule)
+    assert found_rules == {k: set(v) for k, v in data.planted.items()}
+    baseline_rules = {"student-deleted", "deletions-allowed", "name-changed", "similar-student"}
+    assert {r for v in data.planted.values() for r in v} == (
+        set(load_pack(PACK).rules) - baseline_rules - {"missing-column"}
+    )

@@ -18,7 +18,10 @@ from typing import Any
 
 from ..errors import UsageError
 from ..packs import RulePack, bundled_pack_names, load_pack
-from . import sample_ilr  # noqa: F401  (importing registers the ilr-learners sample)
+from . import (
+    sample_ilr,  # noqa: F401  (importing registers the ilr-learners sample)
+    sample_school,  # noqa: F401  (registers the certification and roster samples)
+)
 from .formulas import CompiledPack, compile_pack, formula_for
 from .sample import DEMO_IMPORT_DATE, sample_data
 from .workbook import DEFAULT_DATA_ROWS, TemplateError, TemplateOptions, write_template
