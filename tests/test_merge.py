@@ -8,6 +8,7 @@ atomically, with text kept as text.
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -96,6 +97,9 @@ def test_clean_files_are_merged_in_order_under_the_pack_columns(
         "teacher2.xlsx",
     ]
     assert f"wrote {out}: 3 rows from 2 files" in err
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask  # like any file the user saves
     sheet = openpyxl.load_workbook(out).active
     assert sheet.title == "Students"
     assert [list(r) for r in sheet.iter_rows(values_only=True)] == [

@@ -400,10 +400,17 @@ def _save_atomically(book: Any, target: Path) -> None:
     os.close(fd)
     try:
         book.save(temp)
+        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes it private; a workbook is not
         os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # --------------------------------------------------------------------------- command line
