@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -272,8 +273,8 @@ def test_lite_main_py_runs_against_the_remote_engine(monkeypatch: pytest.MonkeyP
 
 
 def test_sheetcheck_excel_imports_without_readers_or_xlwings() -> None:
-    """The Excel package and the cell functions load without python-calamine, openpyxl or
-    xlwings (as in Pyodide) until a check actually runs."""
+    """The Excel package and the cell functions load and run without python-calamine,
+    openpyxl or xlwings (Pyodide has no calamine; xlwings is only needed to talk to Excel)."""
     code = (
         "import sys\n"
         "for name in ('python_calamine', 'openpyxl', 'xlwings'):\n"
@@ -281,10 +282,41 @@ def test_sheetcheck_excel_imports_without_readers_or_xlwings() -> None:
         "import sheetcheck, sheetcheck.excel, sheetcheck.excel.painter, sheetcheck.excel.udfs\n"
         "import sheetcheck.excel.lite\n"
         "print(sheetcheck.excel.udfs.check_date('1/3/2025'))\n"
-        "print(sheetcheck.excel.udfs.row_issues(['a b', 'X', 'Done'], ['Login ID', 'Course Name', 'Enrollment Status'])[:40])\n"
+        "header = ['Login ID', 'Course Name', 'Enrollment Status', 'Enrollment Score',\n"
+        "          'Enrollment Created Date', 'Enrollment Started Date',\n"
+        "          'Enrollment Completed Date']\n"
+        "row = ['a b', 'X', 'In Progress', '', '1/1/2025', '2/1/2025', '']\n"
+        "report = sheetcheck.excel.udfs.check_cells([header, row])\n"
+        "print([issue.rule for issue in report.issues])\n"
     )
-    import subprocess
-
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[0] == "2025-03-01"
+    assert done.stdout.splitlines() == ["2025-03-01", "['invalid-login-id']"]
+
+
+def test_lite_validate_runs_without_calamine_or_openpyxl(tmp_path: Path) -> None:
+    """main.py's Validate script paints a remote book in a process where python-calamine and
+    openpyxl cannot be imported, as in xlwings Lite."""
+    script = tmp_path / "lite_run.py"
+    script.write_text(
+        "import os, sys\n"
+        "for name in ('python_calamine', 'openpyxl'):\n"
+        "    sys.modules[name] = None\n"
+        "os.environ['XLWINGS_LICENSE_KEY'] = 'noncommercial'\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from excel_payloads import book_payload, enrollment_values, remote_book, sheet_payload\n"
+        "from sheetcheck.excel import lite_files\n"
+        "namespace = {}\n"
+        "exec(compile(lite_files()['main.py'], 'main.py', 'exec'), namespace)\n"
+        "values, _ = enrollment_values(4, 1)\n"
+        "book = remote_book(book_payload([sheet_payload('Enrollments', values)]))\n"
+        "namespace['validate'](book)\n"
+        "print(sorted({a['func'] for a in book.json()['actions']}))\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "addConditionalFormat" in done.stdout
+    assert "alert" not in done.stdout
