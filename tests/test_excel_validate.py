@@ -659,3 +659,18 @@ def test_desktop_settings_are_restored_when_painting_fails(
 def test_sheet_of_a_name(refers_to: str | None, sheet: str | None) -> None:
     """Which sheet a SheetCheck name points at, as Excel writes the definition."""
     assert painter.sheet_of(refers_to) == sheet
+
+
+def test_a_minimal_office_scripts_payload_works_too() -> None:
+    """xlwings Server's Office Scripts client sends less (no used range, notes or visibility):
+    Validate reads the values' extent instead and sends the same kind of actions."""
+    values, expected = enrollment_values(6, 2)
+    full = sheet_payload("Enrollments", values)
+    minimal = {key: full[key] for key in ("name", "values", "pictures", "tables")}
+    payload = book_payload([minimal])
+    payload["client"] = "Microsoft Office Scripts"
+    model = ExcelModel(payload)
+    report, actions = run(payload)
+    model.apply(actions)
+    assert report.errors == len(expected)
+    assert model.highlighted("Enrollments") == {(r, c): ERROR_FILL for r, c, _ in expected}
