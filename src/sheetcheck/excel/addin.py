@@ -20,6 +20,7 @@ it: nothing outside the two add-in files is changed, and uninstalling is deletin
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import platform
 import shutil
@@ -165,9 +166,8 @@ def build_addin(spec: AddinSpec, directory: Path, interpreter: str = "") -> Path
         "INTERPRETER_MAC": interpreter if system == "Darwin" else "",
         "UDF MODULES": spec.udf_modules,
     }
-    directory.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    with zipfile.ZipFile(source) as src, zipfile.ZipFile(partial, "w") as out:
+    buffer = io.BytesIO()  # built in memory first: a failure leaves the folder untouched
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(buffer, "w") as out:
         for info in src.infolist():
             data = src.read(info)
             if info.filename == RIBBON_PART:
@@ -179,7 +179,13 @@ def build_addin(spec: AddinSpec, directory: Path, interpreter: str = "") -> Path
             elif info.filename == CORE_PART:
                 data = data.replace(b"<dc:title />", f"<dc:title>{spec.title}</dc:title>".encode())
             out.writestr(info, data)
-    partial.replace(target)  # never leave a half-written add-in under the real name
+    directory.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        partial.write_bytes(buffer.getvalue())
+        partial.replace(target)  # never a half-written add-in under the real name
+    finally:
+        partial.unlink(missing_ok=True)
     return target
 
 
