@@ -127,7 +127,10 @@ def test_blank_row_message_says_how_many_students_would_be_lost() -> None:
     rows = [student(str(n), "A", f"B{n}") for n in range(4)]
     (issue,) = [i for i in issues(rows, numbers=[2, 5, 6, 7]) if i.rule == "blank-row"]
     assert issue.cell == "A5"
-    assert "Rows 3 to 4 are blank" in issue.message and "the 3 student(s) from there down" in issue.message
+    assert (
+        "Rows 3 to 4 are blank" in issue.message
+        and "the 3 student(s) from there down" in issue.message
+    )
 
 
 @pytest.mark.parametrize(
