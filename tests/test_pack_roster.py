@@ -392,3 +392,15 @@ def test_bundled_sample_has_exactly_the_planted_problems(tmp_path: Path) -> None
     assert {r for v in data.planted.values() for r in v} == (
         set(load_pack(PACK).rules) - baseline_rules - {"missing-column"}
     )
+
+
+@pytest.mark.parametrize(
+    ("missing", "tail"),
+    [(1, "Pat Gale0 (7C)."), (5, "Pat Gale4 (7C)."), (7, "Pat Gale4 (7C) and 2 more.")],
+)
+def test_acknowledged_deletions_list_at_most_five(missing: int, tail: str) -> None:
+    """The single warning counts every deletion and names the first five."""
+    gone = [[f"g{k}", "Pat", f"Gale{k}", "7", "7C"] for k in range(missing)]
+    (warning,) = issues(CURRENT, [*BASELINE, *gone], {"allow_deletions": True})
+    assert warning.rule == "deletions-allowed"
+    assert warning.what.startswith(f"{missing} student(s)") and warning.what.endswith(tail)
