@@ -9,6 +9,8 @@ user's fill; unflagged cells with the user's fill or none.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -54,6 +56,7 @@ def _painted_workbook(path: Path) -> None:
             Issue("future-date", "warning", "Enrollments", 2, "Course", "B2", "x", "m"),
         ],
     )
+    data["A4"] = painter.status_formula(report, dt.datetime.now())
     write = painter.codes_for(report, first_col=1)
     assert write is not None
     codes = wb.create_sheet("SheetCheck codes 1")
@@ -93,13 +96,15 @@ def _box(image: Any, rgb: str, tolerance: int = 10) -> tuple[int, int, int, int]
 
 def test_conditional_formats_show_over_the_users_fills(tmp_path: Path) -> None:
     """C2 (error) is red over the user's green, B2 (warning) yellow, A2 keeps the user's
-    blue, D2 stays white: left to right A2 < B2 < C2 on one row."""
+    blue, D2 stays white: left to right A2 < B2 < C2 on one row. The status formula
+    computes its 'checked ... ago' text."""
     require_soffice()
-    if shutil.which("pdftoppm") is None:
-        message = "pdftoppm is not installed: apt-get install -y poppler-utils"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+    for tool in ("pdftoppm", "pdftotext"):
+        if shutil.which(tool) is None:
+            message = f"{tool} is not installed: apt-get install -y poppler-utils"
+            if in_ci():
+                pytest.fail(message)
+            pytest.skip(message)
     from PIL import Image
 
     source = tmp_path / "painted.xlsx"
@@ -122,3 +127,10 @@ def test_conditional_formats_show_over_the_users_fills(tmp_path: Path) -> None:
     pixels = image.load()
     beyond = error[2] + (error[2] - error[0]) // 2  # D2
     assert min(pixels[beyond, middle]) > 240, "the unflagged D2 is not white"
+    text = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert re.search(r"1 error, 1 warning in 1 row, checked \d+([.,]\d)? s ago", text), text

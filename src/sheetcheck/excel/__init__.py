@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,19 +52,11 @@ def validate(
     template or a rule-pack file (default: matched from the header); ``import_date`` fixes the
     date rules compare against (default: today).
     """
-    started = time.perf_counter()
     with _status_bar(book, "SheetCheck: reading the workbook...") as status:
         try:
             state = painter.read_state(book)
             report, sheet, first_col = _check(book, state, template, import_date, status)
-            todo = painter.plan(
-                report,
-                state,
-                sheet,
-                first_col,
-                checked_at=dt.datetime.now(),
-                seconds=time.perf_counter() - started,
-            )
+            todo = painter.plan(report, state, sheet, first_col, checked_at=dt.datetime.now())
         except InputError as err:  # no template header: the engine's advice is for the CLI
             _alert(book, f"{err.cause} (sheet {err.path}). {NO_HEADER_ADVICE}")
             return None
