@@ -22,9 +22,9 @@ from sheetcheck.checks_ilr import (
     collection_period,
     dmy_date_since,
     export_date,
-    fold_name,
     period_label,
 )
+from sheetcheck.checks_reconcile import fold_name
 from sheetcheck.engine import Context, check_table
 from sheetcheck.model import Table
 from sheetcheck.packs import load_pack

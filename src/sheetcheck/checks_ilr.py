@@ -6,8 +6,8 @@ birth dates before 1970), ``export-date`` (lenient dates in another system's exp
 ``date-compare`` (one date against others, optionally shifted by whole years),
 ``conflicting-values`` (rows sharing a key but disagreeing elsewhere) and
 ``collection-period-shift`` (a later date moving a row into another monthly period of an
-academic year). ``learner-reconciliation`` compares the file with the old system's export
-(``--against``); its column names are arguments, its notion of identity is documented below.
+academic year). ``learner-reconciliation``, which compares the file with the old system's
+export (``--against``), lives in :mod:`sheetcheck.checks_reconcile`.
 
 Like the built-ins, each yields bare findings; the engine adds rule, severity and location.
 """
@@ -15,12 +15,12 @@ Like the built-ins, each yields bare findings; the engine adds rule, severity an
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from . import checks_reconcile  # noqa: F401  (registers learner-reconciliation for ilr-learners)
 from .dates import format_dmy, parse_dmy
 from .engine import Context, TableView
 from .functions import Finding, ValueResult, check_function
@@ -71,7 +71,7 @@ def checksum_mod11(value: Any, args: Mapping[str, Any]) -> ValueResult:
         return _bad(f"is not {length} digits")
     if not args.get("leading_zero", True) and text[0] == "0":
         return _bad("starts with 0")
-    total = sum(int(d) * w for d, w in zip(text, weights, strict=False))
+    total = sum(map(operator.mul, map(int, text), weights))  # zip-like: stops at the weights
     check = (args["offset"] - total) % 11
     if check == 10 or int(text[-1]) != check:
         return _bad("fails the check-digit test, so at least one digit is wrong")
@@ -323,7 +323,12 @@ def collection_period_shift(
     {
         "type": "object",
         "required": ["key", "differ"],
-        "properties": {"key": _COLUMNS, "differ": _COLUMNS, "ignore_case": {"type": "boolean"}},
+        "properties": {
+            "key": _COLUMNS,
+            "differ": _COLUMNS,
+            "ignore_case": {"type": "boolean"},
+            "ignore": {"type": "array", "items": {"type": "string"}},
+        },
         "additionalProperties": False,
     },
     columns_from=("key", "differ"),
@@ -334,16 +339,19 @@ def conflicting_values(
     """Rows that share the ``key`` columns with an earlier row but differ in ``differ``.
 
     Each such row is reported on its first key column, naming the first row of the key and
-    its values (``first_row``, ``first_value``). Rows with all key cells empty are ignored;
-    rows equal in ``differ`` are another rule's business (duplicates).
+    its values (``first_row``, ``first_value``). Rows with all key cells empty are ignored,
+    and so are rows whose first key cell is listed in ``ignore`` (placeholders such as the
+    temporary ULN, compared as text: a number cell 9999999999 matches "9999999999"); rows
+    equal in ``differ`` are another rule's business (duplicates).
     """
     fold = bool(args.get("ignore_case"))
+    ignore = {_fold_key(value, fold) for value in args.get("ignore", ())}
     keys = [view.json(c) for c in args["key"]]
     differ = [view.json(c) for c in args["differ"]]
     first: dict[tuple[Any, ...], int] = {}
     for index in view.rows:
         key = tuple(_fold_key(col[index], fold) for col in keys)
-        if all(part is None for part in key):
+        if all(part is None for part in key) or key[0] in ignore:
             continue
         seen = first.setdefault(key, index)
         if seen == index:
@@ -372,357 +380,6 @@ def _fold_key(value: Any, fold: bool) -> Any:
     return value
 
 
-# --------------------------------------------------------------------------- reconciliation
-
-_PARTS = ("columns", "reused-reference", "previous-reference", "missing")
-
-
-@check_function(
-    "learner-reconciliation",
-    "table",
-    {
-        "type": "object",
-        "required": [
-            "against",
-            "part",
-            "reference",
-            "previous_reference",
-            "id",
-            "person",
-            "end_date",
-            "status",
-            "continuing",
-        ],
-        "properties": {
-            "against": {"type": "string", "minLength": 1},
-            "part": {"enum": list(_PARTS)},
-            "reference": _COLUMN,
-            "previous_reference": _COLUMN,
-            "id": _COLUMN,
-            "placeholder_ids": {"type": "array", "items": {"type": "string"}},
-            "person": {**_COLUMNS, "minItems": 3, "maxItems": 3},
-            "end_date": _COLUMN,
-            "status": _COLUMN,
-            "continuing": {"type": "array", "items": {"type": ["integer", "string"]}},
-        },
-        "additionalProperties": False,
-    },
-    columns_from=("reference", "previous_reference", "id", "person", "end_date", "status"),
-)
-def learner_reconciliation(
-    view: TableView, args: Mapping[str, Any], context: Context
-) -> Iterator[Finding]:
-    """Compare the learners in the file with the old system's export (related table ``against``).
-
-    Identity: two records are the same learner when both carry a real id (a valid ULN that is
-    not a placeholder) and the ids are equal; otherwise when family name, given names and
-    date of birth (``person``, in that order) are all present on both and equal after
-    normalising (accents, case, spaces, hyphens and apostrophes ignored). Otherwise it is
-    unknown, and no error is raised on a guess.
-
-    ``part`` selects what to report (one part per rule):
-
-    ``columns``
-        a column the comparison reads is absent from the export (file-level finding);
-    ``reused-reference``
-        the row's reference belongs to a different learner in the old system;
-    ``previous-reference``
-        the row's learner is in the old system under another reference, and the previous
-        reference column does not name it;
-    ``missing``
-        learners the export says should move (status in ``continuing``, no end date, or an
-        end date after the ``cutoff`` option) that the file does not contain, one file-level
-        finding each. This part also leaves the reconciliation in ``context.extra``.
-    """
-    old = view.related(args["against"])
-    if old is None:
-        return
-    part = args["part"]
-    if part == "columns":
-        yield from _missing_export_columns(old, args)
-        return
-    new_people = _people(view, args, view.rows)
-    old_people = _people(old, args, old.rows)
-    index = _OldIndex(old_people)
-    if part == "reused-reference":
-        yield from _reused_references(args["reference"], new_people, index)
-    elif part == "previous-reference":
-        yield from _previous_references(view, args, new_people, index)
-    else:
-        yield from _missing_learners(args, new_people, old_people, index, context)
-
-
-@dataclass(frozen=True, slots=True)
-class _Person:
-    index: int  # table row index
-    row: int  # sheet row number
-    ref: str | None  # casefolded reference
-    ref_text: str  # as written
-    prev: str | None  # casefolded previous reference
-    uln: str | None  # a real id (not a placeholder, valid)
-    uln_text: str
-    person: tuple[str, str, dt.date] | None
-    name: str  # "Given Family" as written
-    end: dt.date | None
-    end_unreadable: bool
-    status: Any
-
-
-def _people(view: TableView, args: Mapping[str, Any], rows: Sequence[int]) -> list[_Person]:
-    def column(name: str, typed: bool = False) -> list[Any]:
-        if not view.has(name):
-            return [None] * (max(rows) + 1 if rows else 0)
-        return view.typed(name) if typed else view.json(name)
-
-    refs = column(args["reference"])
-    prevs = column(args["previous_reference"])
-    ids = column(args["id"], typed=True)
-    id_texts = column(args["id"])
-    family_col, given_col, birth_col = args["person"]
-    families, givens = column(family_col), column(given_col)
-    births = column(birth_col, typed=True)
-    ends, end_json = column(args["end_date"], typed=True), column(args["end_date"])
-    statuses = column(args["status"])
-    placeholders = set(args.get("placeholder_ids", ()))
-    people = []
-    for i in rows:
-        uln = ids[i] if isinstance(ids[i], str) and ids[i] not in placeholders else None
-        family, given, birth = families[i], givens[i], births[i]
-        person = None
-        if family and given and isinstance(birth, dt.date):
-            person = (fold_name(family), fold_name(given), birth)
-        people.append(
-            _Person(
-                index=i,
-                row=view.row_number(i),
-                ref=_fold_ref(refs[i]),
-                ref_text=_text(refs[i]),
-                prev=_fold_ref(prevs[i]),
-                uln=uln,
-                uln_text=_text(id_texts[i]),
-                person=person,
-                name=" ".join(_text(p) for p in (given, family) if p is not None),
-                end=ends[i] if isinstance(ends[i], dt.date) else None,
-                end_unreadable=end_json[i] is not None and not isinstance(ends[i], dt.date),
-                status=statuses[i],
-            )
-        )
-    return people
-
-
-def fold_name(value: Any) -> str:
-    """A name compared for identity: no accents, case, spaces, hyphens or apostrophes."""
-    text = unicodedata.normalize("NFKD", str(value))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
-
-
-def _fold_ref(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = " ".join(_text(value).split()).casefold()
-    return text or None
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def same_learner(a: _Person, b: _Person) -> bool | None:
-    """True or False when identity can be decided (see learner_reconciliation), else None."""
-    if a.uln is not None and b.uln is not None:
-        return a.uln == b.uln
-    if a.person is not None and b.person is not None:
-        return a.person == b.person
-    return None
-
-
-class _OldIndex:
-    """The old export's learners, looked up by reference, id and person."""
-
-    def __init__(self, people: Sequence[_Person]) -> None:
-        self.by_ref: dict[str, _Person] = {}
-        self.by_uln: dict[str, list[_Person]] = {}
-        self.by_person: dict[tuple[str, str, dt.date], list[_Person]] = {}
-        for p in people:
-            if p.ref is not None:
-                self.by_ref.setdefault(p.ref, p)
-            if p.uln is not None:
-                self.by_uln.setdefault(p.uln, []).append(p)
-            if p.person is not None:
-                self.by_person.setdefault(p.person, []).append(p)
-
-    def same_person(self, new: _Person) -> list[_Person]:
-        """Old records that are certainly ``new``'s learner (by id, else by person)."""
-        found: dict[int, _Person] = {}
-        candidates: list[_Person] = []
-        if new.uln is not None:
-            candidates.extend(self.by_uln.get(new.uln, ()))
-        if new.person is not None:
-            candidates.extend(self.by_person.get(new.person, ()))
-        for old in candidates:
-            if same_learner(new, old):
-                found.setdefault(old.index, old)
-        return list(found.values())
-
-    def matches(self, new: _Person) -> list[_Person]:
-        """Every old record ``new`` accounts for: the same learner, or the record its
-        reference or previous reference names, unless that is certainly someone else."""
-        found = {p.index: p for p in self.same_person(new)}
-        for ref in (new.ref, new.prev):
-            old = self.by_ref.get(ref) if ref is not None else None
-            if old is not None and same_learner(new, old) is not False:
-                found.setdefault(old.index, old)
-        return list(found.values())
-
-
-def _missing_export_columns(old: TableView, args: Mapping[str, Any]) -> Iterator[Finding]:
-    wanted = [
-        args["reference"],
-        args["id"],
-        *args["person"],
-        args["end_date"],
-        args["status"],
-    ]
-    for name in wanted:
-        if not old.has(name):
-            yield Finding(None, name, {"column": name})
-
-
-def _reused_references(
-    column: str, new_people: Sequence[_Person], index: _OldIndex
-) -> Iterator[Finding]:
-    for new in new_people:
-        old = index.by_ref.get(new.ref) if new.ref is not None else None
-        if old is not None and same_learner(new, old) is False:
-            yield Finding(
-                new.index,
-                column,
-                {"old_name": old.name, "old_uln": old.uln_text, "old_row": old.row},
-            )
-
-
-def _previous_references(
-    view: TableView,
-    args: Mapping[str, Any],
-    new_people: Sequence[_Person],
-    index: _OldIndex,
-) -> Iterator[Finding]:
-    column = args["previous_reference"]
-    for new in new_people:
-        olds = [o for o in index.same_person(new) if o.ref is not None]
-        refs = {o.ref for o in olds}
-        if not olds or new.ref in refs or new.prev in refs:
-            continue
-        names = " or ".join(f'"{o.ref_text}"' for o in olds)
-        if new.prev is None:
-            reason = f"is empty, but this learner's reference in the old system was {names}"
-        else:
-            reason = (
-                f'is "{view.display(column, new.index)}", but this learner\'s reference in '
-                f"the old system was {names}"
-            )
-        yield Finding(
-            new.index,
-            column,
-            {"reason": reason, "old_reference": olds[0].ref_text, "old_row": olds[0].row},
-        )
-
-
-def _expected_reason(old: _Person, args: Mapping[str, Any], cutoff: dt.date | None) -> str:
-    """Why an old record should move ('' when it should not)."""
-    continuing = {_fold_key(v, False) for v in args["continuing"]}
-    if old.status is not None and _fold_key(old.status, False) in continuing:
-        return f"still in learning ({args['status']} {_text(old.status)})"
-    if old.end is None:
-        if old.end_unreadable:
-            return f"its {args['end_date']} cannot be read, so it may still be in learning"
-        return f"still in learning (no {args['end_date']})"
-    if cutoff is not None and old.end > cutoff:
-        return f"ends on {format_dmy(old.end)}, after the cutoff {format_dmy(cutoff)}"
-    return ""
-
-
-def _cutoff(context: Context) -> dt.date | None:
-    value = context.options.get("cutoff")
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
-
-
-def _missing_learners(
-    args: Mapping[str, Any],
-    new_people: Sequence[_Person],
-    old_people: Sequence[_Person],
-    index: _OldIndex,
-    context: Context,
-) -> Iterator[Finding]:
-    cutoff = _cutoff(context)
-    accounted: set[int] = set()
-    present: dict[str, list[_Person]] = {}
-    changed: set[str] = set()
-    for new in new_people:
-        if new.ref is None:
-            continue
-        found = index.matches(new)
-        present.setdefault(new.ref, []).extend(found)
-        accounted.update(o.index for o in found)
-        if found and new.ref not in {o.ref for o in found}:
-            changed.add(new.ref)
-    expected = missing = 0
-    seen_refs: set[str] = set()
-    for old in old_people:
-        key = old.ref or f"#{old.index}"
-        if key in seen_refs:
-            continue
-        seen_refs.add(key)
-        reason = _expected_reason(old, args, cutoff)
-        if not reason:
-            continue
-        expected += 1
-        if old.index not in accounted:
-            missing += 1
-            yield Finding(
-                None,
-                None,
-                {
-                    "old_reference": old.ref_text,
-                    "old_name": old.name or "(no name)",
-                    "old_uln": old.uln_text or "none",
-                    "old_row": old.row,
-                    "reason": reason,
-                },
-            )
-    moved = sum(1 for found in present.values() if found)
-    summary = {
-        "expected": expected,
-        "present": len(present),
-        "missing": missing,
-        "moved": moved,
-        "new": len(present) - moved,
-        "reference_changed": len(changed),
-        "cutoff": cutoff.isoformat() if cutoff else None,
-    }
-    context.extra["reconciliation"] = summary
-    context.extra.setdefault("sections", []).append(("Reconciliation", _summary_lines(summary)))
-
-
-def _summary_lines(summary: Mapping[str, Any]) -> list[str]:
-    cutoff = summary["cutoff"]
-    ending = f" or ending after {format_dmy(dt.date.fromisoformat(cutoff))}" if cutoff else ""
-    return [
-        f"expected  {summary['expected']:>7,}  learners the old system says should move (still in learning{ending})",
-        f"present   {summary['present']:>7,}  learners in this file",
-        f"missing   {summary['missing']:>7,}  expected but not in this file (listed above as missing-learner)",
-        f"moved     {summary['moved']:>7,}  learners in this file found in the old system ({summary['reference_changed']:,} with a new reference)",
-        f"new       {summary['new']:>7,}  learners in this file not in the old system",
-    ]
-
-
 __all__ = [
     "add_years",
     "checksum_mod11",
@@ -732,8 +389,5 @@ __all__ = [
     "date_compare",
     "dmy_date_since",
     "export_date",
-    "fold_name",
-    "learner_reconciliation",
     "period_label",
-    "same_learner",
 ]
