@@ -10,6 +10,7 @@ values for the part of the pack the formulas cover.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ import pytest
 from conftest import soffice_convert
 from sheetcheck.engine import Context, check_table
 from sheetcheck.model import Table, column_letter
-from sheetcheck.packs import RulePack, load_pack
+from sheetcheck.packs import Column, RulePack, bundled_pack_names, load_pack
 from sheetcheck.packs import compile_pack as compile_rule_pack
 from sheetcheck.template.formulas import Layout, compile_pack
 from sheetcheck.template.workbook import (
@@ -141,6 +142,9 @@ VALID_DATES = [
     "31/10/2024",
     dt.datetime(2025, 3, 10),
     dt.datetime(2025, 3, 1),
+    "29/2/2024",
+    "28/2/2034",
+    "1/3/2040",
 ]
 
 
@@ -352,9 +356,97 @@ def synthetic_rows() -> list[list[Any]]:
     return [r for r in rows if any(v not in (None, "") for v in r)]
 
 
+def edge_values(column: Column) -> list[Any]:
+    """Values at and around a column's rules, read from its schema (any pack)."""
+    schema = column.schema
+    if column.function is not None and column.function.name == "dmy-date":
+        texts = [d for d in DATES if isinstance(d, str) and d][::2]
+        return [*texts, *VALID_DATES, "", None]
+    if column.function is not None and column.function.name == "dmy-date-since":
+        return [
+            *VALID_DATES,
+            "1/1/1900",
+            "31/12/1899",
+            "29/2/1900",
+            "15/6/1950",
+            "1/1/1850",
+            dt.datetime(1950, 6, 15),
+            "1/3/2027",
+            "2025-03-01",
+            None,
+        ]
+    if column.function is not None and column.function.name == "checksum-mod11":
+        return checksum_values(column.args)
+    if column.function is not None:
+        return ["1234567890", "9999999999", "123", "abc", "", None]
+    if column.enum is not None:
+        members = list(column.enum)
+        if all(isinstance(m, str) for m in members):
+            first = members[0]
+            return [*members, first.lower(), first.upper(), f" {first} ", "Unknown", "", None]
+        numbers = [m for m in members if isinstance(m, (int, float))]
+        return [*members, max(numbers) + 1, 0, str(numbers[0]), "x", 2.5, None]
+    if column.json_type in ("number", "integer"):
+        low = schema.get("minimum", 0)
+        high = schema.get("maximum", 100)
+        mid = (low + high) // 2
+        return [low, high, low - 1, high + 1, mid, mid + 0.5, str(mid), f" {mid} ", "abc", None]
+    if "pattern" in schema or "allOf" in schema:
+        return [
+            "AB12",
+            "ABCD1234",
+            "abcd1234",
+            "ABCD 123",
+            "ABCDEFGHIJKLM",
+            "A",
+            "AB-12",
+            "a b",
+            None,
+        ]
+    return ["Alpha", "alpha", " Alpha ", "Beta", "Al  pha", "", None]
+
+
+def checksum_values(args: dict[str, Any]) -> list[Any]:
+    """Numbers with right and wrong check digits, as text and as numbers, and placeholders."""
+    weights = args["weights"]
+    values: list[Any] = list(args.get("placeholders", ()))
+    for seed in ("123456789", "987654321", "000000001", "555555555", "100000000"):
+        body = seed[: len(weights)].rjust(len(weights), "1")
+        check = (args["offset"] - sum(int(d) * w for d, w in zip(body, weights, strict=True))) % 11
+        if check < 10:
+            values += [body + str(check), int(body + str(check)), body + str((check + 1) % 10)]
+    return [*values, f" {values[-3]} ", "12345", "abcdefghij", 12.5, "", None]
+
+
+def generic_rows(pack: RulePack) -> list[list[Any]]:
+    """Every edge value of every column once, then random mixes and repeats."""
+    rng = random.Random(pack.name)
+    values = [edge_values(c) for c in pack.columns]
+    base = [next((v for v in vs if v not in (None, "")), None) for vs in values]
+    rows: list[list[Any]] = []
+    for position, options in enumerate(values):
+        for value in options:
+            row = list(base)
+            row[position] = value
+            rows.append(row)
+    while len(rows) < 360:
+        rows.append([rng.choice(vs) for vs in values])
+    for _ in range(40):
+        row = list(rng.choice(rows))
+        if rng.random() < 0.5:
+            row = [v.upper() if isinstance(v, str) else v for v in row]
+        rows.append(row)
+    return [r for r in rows if any(v not in (None, "") for v in r)]
+
+
 CASES: dict[str, tuple[Callable[[], RulePack], Callable[[], list[list[Any]]]]] = {
     "enrollment-history": (lambda: load_pack("enrollment-history"), differential_rows),
     "synthetic": (synthetic_pack, synthetic_rows),
+    **{
+        name: (functools.partial(load_pack, name), lambda n=name: generic_rows(load_pack(n)))
+        for name in bundled_pack_names()
+        if name != "enrollment-history"
+    },
 }
 
 
@@ -370,7 +462,8 @@ def engine_verdicts(pack: RulePack, rows: list[list[Any]]) -> set[tuple[int, str
         columns=[[row[i] for row in rows] for i in range(len(pack.columns))],
     )
     issues = check_table(covered, table, Context(import_date=IMPORT_DATE))
-    return {(i.row, i.rule, i.column or "") for i in issues}
+    # structural issues (a related sheet missing from this lone table) have no cell to paint
+    return {(i.row, i.rule, i.column or "") for i in issues if i.cell is not None}
 
 
 @pytest.fixture(scope="module")

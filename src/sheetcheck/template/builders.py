@@ -7,14 +7,16 @@ functions get live checks by registering a builder under their name with
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 
+from ..dates import EARLIEST
 from ..packs import Check, Column
-from .expr import Expr, Frame, Leaf, Untranslatable, all_of, any_of, probe
+from .expr import Expr, Frame, Leaf, Untranslatable, all_of, any_of, probe, text_literal
 from .formulas import Compiler, Source, ValueFormula, formula_for
 
-EARLIEST_SERIAL = 25569  # 1/1/1970 in the 1900 date system
 _SHAPES = '{"#/#/####","##/#/####","#/##/####","##/##/####"}'
+EXCEL_FIRST_YEAR = 1900  # DATE() adds 1900 to smaller years, so earlier text cannot be a date
 
 
 def _dmy_parts(t: str) -> tuple[str, str, str]:
@@ -26,30 +28,41 @@ def _dmy_parts(t: str) -> tuple[str, str, str]:
     return day, month, year
 
 
-def _dmy_text_valid(t: str) -> str:
-    """d/m/yyyy text (1 or 2 digit day and month, 4 digit year), a real date from 1/1/1970."""
+def _date_literal(day: dt.date) -> str:
+    return f"DATE({day.year},{day.month},{day.day})"
+
+
+def _dmy_valid(r: str, earliest: dt.date) -> str:
+    """A date cell without a time, or d/m/yyyy text naming a real day, from ``earliest`` on.
+
+    Text: 1 or 2 digit day and month, 4 digit year (the digits are turned into # and the
+    shape looked up), then the day must survive DATE() unchanged. Excel's phantom 29/2/1900
+    is refused explicitly.
+    """
+    if earliest.year < EXCEL_FIRST_YEAR:
+        raise Untranslatable(f"dates before {EXCEL_FIRST_YEAR} do not exist in Excel")
+    t = f"TRIM({r})"
     digits = t
     for digit in "0123456789":
         digits = f'SUBSTITUTE({digits},"{digit}","#")'
     day, month, year = _dmy_parts(t)
     date = f"DATE({year},{month},{day})"
-    return (
-        f"IFERROR(AND(ISNUMBER(MATCH({digits},{_SHAPES},0)),{year}>=1970,"
-        f"DAY({date})={day},MONTH({date})={month}),FALSE)"
-    )
+    tests = [f"ISNUMBER(MATCH({digits},{_SHAPES},0))", f"{year}>={earliest.year}"]
+    if earliest.year == EXCEL_FIRST_YEAR:
+        tests.append(f"OR({year}>{EXCEL_FIRST_YEAR},{month}<>2,{day}<>29)")
+    tests += [f"DAY({date})={day}", f"MONTH({date})={month}"]
+    if (earliest.month, earliest.day) != (1, 1):
+        tests.append(f"{date}>={_date_literal(earliest)}")
+    text_ok = f"IFERROR(AND({','.join(tests)}),FALSE)"
+    return f"IF(ISNUMBER({r}),AND(INT({r})={r},{r}>={_date_literal(earliest)}),{text_ok})"
 
 
-@formula_for("dmy-date")
-def dmy_date(compiler: Compiler, col: Column) -> ValueFormula:
-    """A real date cell without a time, or text d/m/yyyy, from 1/1/1970 (dates.parse_dmy)."""
+def _date_formula(col: Column, earliest: dt.date) -> ValueFormula:
     name = col.name
+    _dmy_valid("$A1", earliest)  # raises Untranslatable now for an impossible floor
 
     def valid(f: Frame) -> str:
-        r = f.ref(name)
-        return (
-            f"IF(ISNUMBER({r}),AND(INT({r})={r},{r}>={EARLIEST_SERIAL}),"
-            f"{_dmy_text_valid(f'TRIM({r})')})"
-        )
+        return _dmy_valid(f.ref(name), earliest)
 
     def serial(f: Frame) -> str:
         r = f.ref(name)
@@ -57,6 +70,44 @@ def dmy_date(compiler: Compiler, col: Column) -> ValueFormula:
         return f"IF(ISNUMBER({r}),{r},DATE({year},{month},{day}))"
 
     return ValueFormula(Leaf(valid, array_safe=False), serial)
+
+
+@formula_for("dmy-date")
+def dmy_date(compiler: Compiler, col: Column) -> ValueFormula:
+    """A real date cell without a time, or text d/m/yyyy, from 1/1/1970 (dates.parse_dmy)."""
+    return _date_formula(col, EARLIEST)
+
+
+@formula_for("dmy-date-since")
+def dmy_date_since(compiler: Compiler, col: Column) -> ValueFormula:
+    """Like dmy-date, from the ``earliest`` argument on (birth dates)."""
+    return _date_formula(col, dt.date.fromisoformat(col.args["earliest"]))
+
+
+@formula_for("checksum-mod11")
+def checksum_mod11(compiler: Compiler, col: Column) -> ValueFormula:
+    """Digits with a modulus-11 check digit (the ULN), or one of the placeholders."""
+    args = col.args
+    weights: list[int] = list(args["weights"])
+    length = len(weights) + 1
+    offset = int(args["offset"])
+    name = col.name
+
+    def valid(f: Frame) -> str:
+        r = f.ref(name)
+        text = f'IF(ISNUMBER({r}),IF(INT({r})={r},TEXT({r},"0"),"x"),TRIM({r}))'
+        digit = [f"MID({text},{i},1)" for i in range(1, length + 1)]
+        tests = [f"LEN({text})={length}"]
+        tests += [f'ISNUMBER(FIND({d},"0123456789"))' for d in digit]
+        if not args.get("leading_zero", True):
+            tests.append(f'{digit[0]}<>"0"')
+        total = "+".join(f"VALUE({d})*{w}" for d, w in zip(digit, weights, strict=False))
+        tests.append(f"MOD({offset}-({total}),11)=VALUE({digit[-1]})")
+        checked = f"IFERROR(AND({','.join(tests)}),FALSE)"
+        placeholders = [f"EXACT({text},{text_literal(p)})" for p in args.get("placeholders", ())]
+        return f"OR({','.join([*placeholders, checked])})" if placeholders else checked
+
+    return ValueFormula(Leaf(valid, array_safe=False))
 
 
 def _dates(compiler: Compiler, names: Sequence[str]) -> list[tuple[str, Expr, ValueFormula]]:
@@ -94,6 +145,37 @@ def date_order(compiler: Compiler, check: Check) -> list[Source]:
         condition = all_of((when, valid, any_of(earlier)))
         sources.append(Source(check.rule, name, condition, check.function.name))
     return sources
+
+
+_NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+
+
+def _shifted(formula: ValueFormula, years: int) -> Callable[[Frame], str] | None:
+    """The typed date plus whole years (EDATE keeps 29 February at the month's end)."""
+    typed = formula.typed
+    if typed is None or not years:
+        return typed
+
+    def build(f: Frame) -> str:
+        return f"EDATE({typed(f)},{12 * years})"
+
+    return build
+
+
+@formula_for("date-compare")
+def date_compare(compiler: Compiler, check: Check) -> list[Source]:
+    """``column op other (+ years)`` fails for any listed other date: flagged on ``column``."""
+    args = check.args
+    others = [args["other"]] if isinstance(args["other"], str) else list(args["other"])
+    ((name, valid, formula),) = _dates(compiler, [args["column"]])
+    op = _NEGATED[args["op"]]
+    years = int(args.get("years", 0))
+    failing = [
+        all_of((other_valid, _compare(formula, op, _shifted(other, years))))
+        for _, other_valid, other in _dates(compiler, others)
+    ]
+    condition = all_of((compiler.when(check), valid, any_of(failing)))
+    return [Source(check.rule, name, condition, check.function.name)]
 
 
 @formula_for("date-after-import")

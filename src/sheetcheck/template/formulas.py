@@ -647,7 +647,7 @@ class ValueTests:
         name = self.col.name
 
         def against_list(f: Frame) -> str:
-            where = f.lists(name)
+            where = f.lists(name)  # the lists sheet holds the members as text
             if where is None or f.array:
                 return any_of(self.equals(m) for m in members).render(f)
             test = f"TRIM({f.ref(name)})={where}" if fold else f"EXACT(TRIM({f.ref(name)}),{where})"

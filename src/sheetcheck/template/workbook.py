@@ -132,13 +132,15 @@ def _write_lists(sheet: Any, pack: RulePack) -> dict[str, str]:
     ranges: dict[str, str] = {}
     index = sheet.max_column if sheet.max_row > 1 or sheet["A1"].value is not None else 0
     for col in pack.columns:
-        if not col.enum or not all(isinstance(m, str) for m in col.enum):
+        if not col.enum or any(isinstance(m, bool) for m in col.enum):
             continue
         index += 1
         letter = column_letter(index)
         sheet.cell(row=1, column=index, value=col.name)
         for offset, member in enumerate(col.enum, start=2):
-            sheet.cell(row=offset, column=index, value=member).number_format = TEXT_FORMAT
+            cell = sheet.cell(row=offset, column=index, value=member)
+            if isinstance(member, str):
+                cell.number_format = TEXT_FORMAT
         last = 1 + len(col.enum)
         ranges[col.name] = f"'{LISTS_SHEET}'!${letter}$2:${letter}${last}"
         sheet.column_dimensions[letter].width = max(12, len(col.name) + 2)
