@@ -437,3 +437,14 @@ def test_cli_bad_comparison_options(
     code, _, err = run_cli(["check", str(new), *args], capsys)
     assert code == 2
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_context_reused_for_another_file_is_not_answered_from_the_first() -> None:
+    """The comparison is shared by the four rules of one check, never across tables."""
+    old = table([old_row(ANN, {"CompStatus": 1, "LearnActEndDate": None, "Outcome": None})])
+    context = Context(import_date=IMPORT_DATE, related={"old-system": old})
+    pack = load_pack("ilr-learners")
+    first = check_table(pack, table([new_row(ANN)]), context)
+    second = check_table(pack, table([new_row(BOB)]), context)
+    assert [i.rule for i in first] == []
+    assert [i.rule for i in second] == ["missing-learner"]

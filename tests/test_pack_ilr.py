@@ -655,3 +655,89 @@ def test_sample_rows_hold_exactly_the_planted_problems() -> None:
         "missing-learner",
     }
     assert {rule for rules in data.planted.values() for rule in rules} == row_level
+
+
+def _custom_pack() -> Any:
+    """A pack of another field reusing the generic functions: NHS numbers and a course that
+    must end within a year of its start."""
+    from sheetcheck.packs import compile_pack
+
+    def rule(severity: str) -> dict[str, str]:
+        return {"severity": severity, "title": "t", "message": "m", "why": "w", "fix": "f"}
+
+    date = {"function": "dmy-date", "rule": "invalid-date"}
+    return compile_pack(
+        {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "Patients",
+            "type": "object",
+            "properties": {
+                "NHS": {
+                    "description": "NHS number",
+                    "x-sheetcheck": {
+                        "function": "checksum-mod11",
+                        "args": {"weights": [10, 9, 8, 7, 6, 5, 4, 3, 2], "offset": 11},
+                        "rule": "invalid-nhs",
+                    },
+                },
+                "Name": {"description": "name", "type": "string", "x-sheetcheck": {}},
+                "Start": {"description": "start", "x-sheetcheck": date},
+                "End": {"description": "end", "x-sheetcheck": date},
+            },
+            "x-sheetcheck": {
+                "version": 1,
+                "name": "patients",
+                "checks": [
+                    {
+                        "rule": "too-long",
+                        "function": "date-compare",
+                        "args": {"column": "End", "op": "<=", "other": "Start", "years": 1},
+                    },
+                    {
+                        "rule": "nhs-conflict",
+                        "function": "conflicting-values",
+                        "args": {"key": ["NHS"], "differ": ["Name"], "ignore_case": True},
+                    },
+                ],
+                "rules": {
+                    r: rule("error")
+                    for r in (
+                        "missing-column",
+                        "invalid-nhs",
+                        "invalid-date",
+                        "too-long",
+                        "nhs-conflict",
+                    )
+                },
+            },
+        },
+        "patients",
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ([("9434765919", "Ann", "1/3/2024", "1/3/2025")], set()),
+        ([("9434765919", "Ann", "1/3/2024", "2/3/2025")], {(2, "End", "too-long")}),
+        ([("9434765919", "Ann", "29/2/2024", "28/2/2025")], set()),
+        ([("9434765919", "Ann", "29/2/2024", "1/3/2025")], {(2, "End", "too-long")}),
+        ([("9434765918", "Ann", None, None)], {(2, "NHS", "invalid-nhs")}),
+        (
+            [("9434765919", "Ann", None, None), ("9434765919", "ANN", None, None)],
+            set(),
+        ),
+        (
+            [("9434765919", "Ann", None, None), ("9434765919", "Bob", None, None)],
+            {(3, "NHS", "nhs-conflict")},
+        ),
+    ],
+)
+def test_generic_functions_in_another_pack(
+    rows: list[tuple[Any, ...]], expected: set[tuple[int, str, str]]
+) -> None:
+    """checksum-mod11, date-compare and conflicting-values serve other packs unchanged."""
+    header = ["NHS", "Name", "Start", "End"]
+    data = [dict(zip(header, row, strict=True)) for row in rows]
+    issues = check_table(_custom_pack(), table(data, header), Context(import_date=IMPORT_DATE))
+    assert {(i.row, i.column, i.rule) for i in issues} == expected
