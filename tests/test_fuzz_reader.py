@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CORPUS
 from hostile import generate as g
 from sheetcheck.errors import InputError
 from sheetcheck.isolate import run_isolated
@@ -58,7 +59,15 @@ def seed_workbooks(directory: Path) -> list[Path]:
     book.save(directory / "openpyxl.xlsx")
     g.simple_xlsx(directory / "raw.xlsx", g.SAMPLE_ROWS * 5)
     g.csv_named_xlsx(directory / "data.csv")
-    return [directory / "openpyxl.xlsx", directory / "raw.xlsx", directory / "data.csv"]
+    seeds = [directory / "openpyxl.xlsx", directory / "raw.xlsx", directory / "data.csv"]
+    # Binary formats from other producers, when the shared corpus is at hand.
+    corpus = CORPUS / "calamine"
+    seeds += [
+        corpus / n
+        for n in ("errors.xlsx", "date.xls", "date.xlsb", "date.ods", "issues.xls")
+        if (corpus / n).is_file()
+    ]
+    return seeds
 
 
 def flip_bytes(data: bytes, rng: random.Random) -> bytes:

@@ -157,6 +157,13 @@ def raise_value_error(text: str) -> None:
     raise ValueError(text)
 
 
+def raise_unpicklable() -> None:
+    class Local(Exception):  # a class pickle cannot find by name
+        pass
+
+    raise Local("from a local class")
+
+
 def echo(value: object) -> object:
     return value
 
@@ -210,3 +217,9 @@ def test_isolated_results_and_no_zombies() -> None:
     assert run_isolated(allocate, 64, limits=SMALL) == 64 * 1024 * 1024
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
+
+
+def test_isolated_unpicklable_exception_keeps_its_name() -> None:
+    """An exception that cannot be pickled comes back as RuntimeError naming it."""
+    with pytest.raises(RuntimeError, match="Local: from a local class"):
+        run_isolated(raise_unpicklable, limits=SMALL)

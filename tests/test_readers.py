@@ -212,3 +212,76 @@ def test_durations_read_as_text() -> None:
     """A [h]:mm:ss cell reads as the text Excel shows, not a bare timedelta."""
     grid = read(require_corpus() / "calamine" / "date_1904.xlsx")
     assert cells(grid)[(3, 1)] == "255:10:10"
+
+
+# --- error cells in xls and ods (LibreOffice writes the files) ------------------------------
+
+
+@pytest.fixture(scope="module")
+def converted_error_books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """An xlsx with error formulas away from A1, converted by LibreOffice to xls and ods."""
+    import openpyxl
+
+    from conftest import soffice_convert
+
+    directory = tmp_path_factory.mktemp("errors")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Data"
+    sheet["B2"] = "Login ID"
+    sheet["B3"] = "=NA()"
+    sheet["C3"] = "ok"
+    sheet["C5"] = "=1/0"
+    source = directory / "errors.xlsx"
+    book.save(source)
+    converted = {"xlsx": source}
+    for fmt in ("xls", "ods"):
+        converted[fmt] = soffice_convert([source], fmt, directory / fmt)[0]
+    return converted
+
+
+@pytest.mark.parametrize("fmt", ["xls", "ods"])
+def test_error_cells_in_xls_and_ods(converted_error_books: dict[str, Path], fmt: str) -> None:
+    """Errors that calamine returns as empty come back as CellError at their sheet positions."""
+    grid = read(converted_error_books[fmt])
+    assert cells(grid) == {
+        (2, 2): "Login ID",
+        (3, 2): CellError("#N/A"),
+        (3, 3): "ok",
+        (5, 3): CellError("#DIV/0!"),
+    }
+
+
+def xlsb_with_error(source: Path, target: Path, row: int, col: int) -> Path:
+    """Copy an xlsb, turning the number cell at (row, col) into a #N/A error record."""
+    import struct
+    import zipfile
+
+    from sheetcheck.readers._xlsb_scan import _records
+
+    with zipfile.ZipFile(source) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    data = parts["xl/worksheets/sheet1.bin"]
+    out, current, pos = bytearray(), -1, 0
+    for kind, start, end in _records(data):
+        header_start = pos
+        pos = end
+        if kind == 0:
+            current = struct.unpack_from("<I", data, start)[0] + 1
+        if kind == 2 and current == row and struct.unpack_from("<I", data, start)[0] + 1 == col:
+            out += b"\x03\x09" + data[start : start + 8] + b"\x2a"
+            continue
+        out += data[header_start:end]
+    parts["xl/worksheets/sheet1.bin"] = bytes(out)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return target
+
+
+def test_error_cells_in_xlsb(tmp_path: Path) -> None:
+    """An error record in an xlsb sheet comes back as CellError where calamine gives ''."""
+    source = require_corpus() / "calamine" / "date.xlsb"
+    grid = read(xlsb_with_error(source, tmp_path / "errors.xlsb", row=2, col=2))
+    assert cells(grid)[(2, 2)] == CellError("#N/A")
+    assert cells(grid)[(1, 2)] == 15.0

@@ -104,19 +104,24 @@ def _child(
             message: tuple[str, Any] = ("ok", func(*args))
         except MemoryError:
             message = ("memory", None)
-        except BaseException as exc:
+        except BaseException as exc:  # every failure must reach the parent
             message = ("raise", (exc, traceback.format_exc()))
         try:
             data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
         except MemoryError:
             data = pickle.dumps(("memory", None))
-        except Exception as exc:
-            data = pickle.dumps(("unpicklable", f"{type(exc).__name__}: {exc}"))
+        except Exception as exc:  # an unpicklable result or exception
+            if message[0] == "raise":  # send a stand-in keeping the type name and the text
+                original, text = message[1]
+                stand_in = RuntimeError(f"{type(original).__name__}: {original}")
+                data = pickle.dumps(("raise", (stand_in, text)))
+            else:
+                data = pickle.dumps(("unpicklable", f"{type(exc).__name__}: {exc}"))
         view = memoryview(data)
         while view:
             written = os.write(write_fd, view[:_CHUNK])
             view = view[written:]
-    except BaseException:
+    except BaseException:  # nothing may escape the child
         code = 70
     finally:
         os._exit(code)

@@ -77,8 +77,11 @@ class CalamineReader(WorkbookReader):
         self._durations = self.format not in ("xlsx", "xlsm")
         self._charts: set[str] = set()
         calamine = _calamine()
+        self._errors: dict[str, list[tuple[int, int, str]]] = {}
         if self.format in ("xlsx", "xlsm"):
             self._open_archive()
+        elif self.format in ("xls", "ods", "xlsb"):
+            self._errors = _other_format_errors(self.path, self.format, inspection.size)
         try:
             self._book = self._open_book(calamine)
             self.sheet_names = list(self._book.sheet_names)
@@ -95,6 +98,9 @@ class CalamineReader(WorkbookReader):
         except (ValueError, OSError, RuntimeError) as exc:  # what else python-calamine raises
             self.close()
             raise _calamine_failure(self.path, self.format, exc) from None
+        except BaseException as exc:
+            self.close()
+            raise _panic_or_reraise(self.path, self.format, exc) from None
 
     def _open_book(self, calamine: Any) -> Any:
         """calamine picks its parser by extension; a misnamed file is handed over as bytes."""
@@ -130,12 +136,16 @@ class CalamineReader(WorkbookReader):
         else:
             first_row, first_col = start[0] + 1, start[1] + 1
             rows = self._rows(sheet, nrows, first_row)
+        if nrows is None:
+            self._loaded = None  # a full read is the last one: free calamine's copy now
+        del sheet
         grid = SheetGrid(name, first_row, first_col, rows)
         _normalise(grid.rows, self._durations)
+        errors = scan.errors if scan is not None else self._errors.get(name, [])
+        for row, col, code in errors:
+            if nrows is None or row <= nrows:
+                _place(grid, row, col, CellError(code))
         if scan is not None:
-            for row, col, code in scan.errors:
-                if nrows is None or row <= nrows:
-                    _place(grid, row, col, CellError(code))
             for row, col, formula in scan.formulas:
                 if nrows is None or row <= nrows:
                     _place(grid, row, col, UncachedFormula(formula))
@@ -149,6 +159,8 @@ class CalamineReader(WorkbookReader):
             return sheet.to_python(nrows=wanted) if wanted > 0 else []
         except (_calamine().CalamineError, ValueError, RuntimeError, OSError) as exc:
             raise _calamine_failure(self.path, self.format, exc) from None
+        except BaseException as exc:
+            raise _panic_or_reraise(self.path, self.format, exc) from None
 
     def _sheet(self, name: str) -> Any:
         """The parsed calamine sheet (the last one is kept: header search, then full read)."""
@@ -173,6 +185,8 @@ class CalamineReader(WorkbookReader):
             ) from None
         except (calamine.CalamineError, ValueError, RuntimeError, OSError) as exc:
             raise _calamine_failure(self.path, self.format, exc) from None
+        except BaseException as exc:
+            raise _panic_or_reraise(self.path, self.format, exc) from None
 
     def _scan_and_parse(self, name: str, part: str) -> Any:
         assert self._archive is not None
@@ -235,6 +249,41 @@ class CalamineReader(WorkbookReader):
         if self._archive is not None:
             self._archive.close()
             self._archive = None
+
+
+def _other_format_errors(path: str, fmt: str, size: int) -> dict[str, list[tuple[int, int, str]]]:
+    """Error cells of an xls, xlsb or ods workbook; {} when the scan cannot make sense of it."""
+    if fmt == "xls":
+        from sheetcheck.readers._xls_scan import xls_errors
+
+        with open(path, "rb") as handle:
+            return xls_errors(handle, size)
+    from sheetcheck.readers._ods_scan import ods_errors
+    from sheetcheck.readers._xlsb_scan import xlsb_errors
+
+    scan = ods_errors if fmt == "ods" else xlsb_errors
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return scan(archive)
+    except (
+        DefusedXmlException,
+        ParseError,
+        LookupError,
+        UnicodeError,
+        KeyError,
+        IndexError,
+        *ZIP_ERRORS,
+    ):
+        return {}  # calamine decides whether the file is readable
+
+
+def _panic_or_reraise(path: str, fmt: str, exc: BaseException) -> BaseException:
+    """A Rust panic inside python-calamine (pyo3's PanicException, a BaseException) means
+    the file broke the parser: an InputError. Anything else (KeyboardInterrupt...) is
+    returned to be raised as it was."""
+    if type(exc).__name__ == "PanicException":
+        return _calamine_failure(path, fmt, exc)
+    return exc
 
 
 def _password_advice(fmt: str) -> str:
