@@ -10,7 +10,6 @@ import argparse
 import datetime as dt
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
@@ -269,16 +268,11 @@ def _emit(report: Report, args: argparse.Namespace) -> None:
 
 
 def write_atomically(target: Path, write: Callable[[TextIO], None]) -> None:
-    """Write a text file via a temporary file in the same folder, then rename it into place."""
-    folder = target.parent if str(target.parent) else Path()
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            write(out)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    """Write a UTF-8 text file via a temporary file in the same folder, then rename it into place."""
+    from .atomic import replacing
+
+    with replacing(target) as temp, temp.open("w", encoding="utf-8", newline="") as out:
+        write(out)
 
 
 def _run_clean(args: argparse.Namespace) -> int:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -395,22 +394,10 @@ def _write_cell(cell: Any, value: CellValue) -> None:
 
 
 def _save_atomically(book: Any, target: Path) -> None:
-    folder = target.parent if str(target.parent) else Path()
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
+    from .atomic import replacing
+
+    with replacing(target) as temp:
         book.save(temp)
-        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes it private; a workbook is not
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 # --------------------------------------------------------------------------- command line

@@ -9,18 +9,16 @@ extension lists stay as written.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import posixpath
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO
 from xml.sax.saxutils import escape
 
+from ..atomic import replacing
 from ..errors import InputError
 
 CT_PART = "[Content_Types].xml"
@@ -301,21 +299,10 @@ class Package:
 
         An interrupted run leaves either no output at all or the complete one.
         """
-        target = Path(target)
-        handle, temp_name = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-        )
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                self._write_zip(stream)
-                stream.flush()
-                os.fsync(stream.fileno())
-            Path(temp_name).chmod(_mode_for(target))  # mkstemp's 0600 would surprise users
-            Path(temp_name).replace(target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                Path(temp_name).unlink()
-            raise
+        with replacing(target) as temp, temp.open("wb") as stream:
+            self._write_zip(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
 
     def _write_zip(self, stream: IO[bytes]) -> None:
         with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
@@ -343,16 +330,6 @@ class Package:
 
     def items(self) -> Iterator[tuple[str, bytes]]:
         yield from self.parts.items()
-
-
-def _mode_for(target: Path) -> int:
-    """The permissions a new file gets here (or the replaced file had)."""
-    try:
-        return target.stat().st_mode & 0o777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
 
 
 def resolve(base: str, target: str) -> str:
