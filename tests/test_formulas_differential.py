@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import random
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +21,15 @@ import pytest
 
 from conftest import soffice_convert
 from sheetcheck.engine import Context, check_table
-from sheetcheck.model import Table, column_letter
+from sheetcheck.model import Table
 from sheetcheck.packs import Column, RulePack, bundled_pack_names, load_pack
 from sheetcheck.packs import compile_pack as compile_rule_pack
-from sheetcheck.template.formulas import Layout, compile_pack
+from sheetcheck.template.formulas import compile_pack
 from sheetcheck.template.workbook import (
     FIRST_ROW,
     TemplateOptions,
+    layout_for,
+    plan_sheets,
     verdict_header,
     write_template,
 )
@@ -439,31 +442,69 @@ def generic_rows(pack: RulePack) -> list[list[Any]]:
     return [r for r in rows if any(v not in (None, "") for v in r)]
 
 
-CASES: dict[str, tuple[Callable[[], RulePack], Callable[[], list[list[Any]]]]] = {
-    "enrollment-history": (lambda: load_pack("enrollment-history"), differential_rows),
-    "synthetic": (synthetic_pack, synthetic_rows),
+@dataclass
+class Case:
+    """A pack, the rows written on its sheet and on its related tables' sheets."""
+
+    pack: RulePack
+    rows: list[list[Any]]
+    related_rows: dict[str, list[list[Any]]] = field(default_factory=dict)
+
+    def options(self) -> TemplateOptions:
+        return TemplateOptions(
+            rows=self.rows,
+            related_rows=self.related_rows,
+            import_date=IMPORT_DATE,
+            verdict_columns=True,
+        )
+
+
+def generic_case(name: str) -> Case:
+    """Schema-derived rows for a bundled pack and for each related table on its own sheet."""
+    pack = load_pack(name)
+    # the related sheets never list "Beta", so main rows naming it are not found there
+    related = {
+        key: [row for row in generic_rows(sub) if "Beta" not in row][:80]
+        for key, sub in pack.related.items()
+        if sub.origin == "sheet"
+    }
+    return Case(pack, generic_rows(pack), related)
+
+
+CASES: dict[str, Callable[[], Case]] = {
+    "enrollment-history": lambda: Case(load_pack("enrollment-history"), differential_rows()),
+    "synthetic": lambda: Case(synthetic_pack(), synthetic_rows()),
     **{
-        name: (functools.partial(load_pack, name), lambda n=name: generic_rows(load_pack(n)))
+        name: functools.partial(generic_case, name)
         for name in bundled_pack_names()
         if name != "enrollment-history"
     },
 }
 
 
-def engine_verdicts(pack: RulePack, rows: list[list[Any]]) -> set[tuple[int, str, str]]:
-    """(row, rule, column) of every issue the engine reports on what the formulas cover."""
-    covered = compile_pack(pack).covered_pack()
-    table = Table(
-        sheet=pack.sheet_title,
+def _table(pack: RulePack, rows: list[list[Any]]) -> Table:
+    return Table(
+        sheet=pack.sheet_name or pack.sheet_title,
         header_row=1,
         header=[c.name for c in pack.columns],
         first_col=1,
         row_numbers=list(range(FIRST_ROW, FIRST_ROW + len(rows))),
         columns=[[row[i] for row in rows] for i in range(len(pack.columns))],
     )
-    issues = check_table(covered, table, Context(import_date=IMPORT_DATE))
-    # structural issues (a related sheet missing from this lone table) have no cell to paint
-    return {(i.row, i.rule, i.column or "") for i in issues if i.cell is not None}
+
+
+def engine_verdicts(case: Case) -> set[tuple[int, str, str]]:
+    """(row, rule, column) of every issue the engine reports on what the formulas cover."""
+    covered = compile_pack(case.pack).covered_pack()
+    table = _table(case.pack, case.rows)
+    related = {key: _table(case.pack.related[key], rows) for key, rows in case.related_rows.items()}
+    issues = check_table(covered, table, Context(import_date=IMPORT_DATE, related=related))
+    # issues on related sheets, and structural ones without a cell, are not this sheet's
+    return {
+        (i.row, i.rule, i.column or "")
+        for i in issues
+        if i.cell is not None and i.sheet == table.sheet
+    }
 
 
 @pytest.fixture(scope="module")
@@ -471,10 +512,10 @@ def recalculated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every case's workbook, recalculated by LibreOffice in one batch conversion."""
     folder = tmp_path_factory.mktemp("differential")
     sources = []
-    for name, (make_pack, make_rows) in CASES.items():
+    for name, make in CASES.items():
+        case = make()
         source = folder / f"{name}.xlsx"
-        options = TemplateOptions(rows=make_rows(), import_date=IMPORT_DATE, verdict_columns=True)
-        write_template(make_pack(), source, options)
+        write_template(case.pack, source, case.options())
         sources.append(source)
     converted = soffice_convert(sources, "xlsx", folder / "out")
     return dict(zip(CASES, converted, strict=True))
@@ -495,55 +536,49 @@ def formula_verdicts(path: Path) -> Iterator[tuple[int, str, str, Any]]:
                 yield number, rule, column, value
 
 
-@pytest.mark.parametrize("case", list(CASES))
-def test_rows_cover_every_formula(case: str) -> None:
+@pytest.mark.parametrize("name", list(CASES))
+def test_rows_cover_every_formula(name: str) -> None:
     """The engine reports every (rule, column) the formulas implement somewhere in the rows."""
-    make_pack, make_rows = CASES[case]
-    pack, rows = make_pack(), make_rows()
-    found = {(rule, column) for _, rule, column in engine_verdicts(pack, rows)}
-    expected = {(r.rule, r.column) for r in compile_pack(pack).rules}
+    case = CASES[name]()
+    found = {(rule, column) for _, rule, column in engine_verdicts(case)}
+    expected = {(r.rule, r.column) for r in compile_pack(case.pack).rules}
     assert expected <= found, sorted(expected - found)
-    assert 200 <= len(rows) <= 600
+    assert 200 <= len(case.rows) <= 600
 
 
 @pytest.mark.libreoffice
-@pytest.mark.parametrize("case", list(CASES))
-def test_formulas_agree_with_engine(case: str, recalculated: dict[str, Path]) -> None:
+@pytest.mark.parametrize("name", list(CASES))
+def test_formulas_agree_with_engine(name: str, recalculated: dict[str, Path]) -> None:
     """Every verdict LibreOffice computes equals the engine's, for every row, rule and column."""
-    make_pack, make_rows = CASES[case]
-    pack, rows = make_pack(), make_rows()
-    compiled = compile_pack(pack)
+    case = CASES[name]()
+    compiled = compile_pack(case.pack)
     pairs = {(r.rule, r.column): r for r in compiled.rules}
-    engine = engine_verdicts(pack, rows)
+    engine = engine_verdicts(case)
     uncompiled = {(rule, column) for _, rule, column in engine} - set(pairs)
     assert not uncompiled, f"engine rules without a formula: {sorted(uncompiled)}"
+    plans = plan_sheets(case.pack, case.options())
+    layout = layout_for(plans, plans[0], {})
     seen = 0
     problems = []
-    for number, rule, column, value in formula_verdicts(recalculated[case]):
+    for number, rule, column, value in formula_verdicts(recalculated[name]):
         seen += 1
         if not isinstance(value, bool):
             problems.append(f"row {number} {rule} on {column}: formula gave {value!r}")
             continue
         expected = (number, rule, column) in engine
         if value != expected:
-            text = compiled.formula(pairs[(rule, column)], _layout(pack), number)
-            data = rows[number - FIRST_ROW]
+            text = compiled.formula(pairs[(rule, column)], layout, number)
+            data = case.rows[number - FIRST_ROW]
             problems.append(
                 f"row {number} {rule} on {column}: formula {value}, engine {expected}; "
                 f"values {data!r}; formula ={_short(text)}"
             )
-    assert seen == len(rows) * len(pairs)
+    assert seen == len(case.rows) * len(pairs)
     assert not problems, "\n".join(problems[:12]) + f"\n({len(problems)} disagreements)"
 
 
 def _short(text: str, limit: int = 600) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
-
-
-def _layout(pack: RulePack) -> Layout:
-    """The layout write_template uses, for printing formulas in failure messages."""
-    letters = {c.name: column_letter(i) for i, c in enumerate(pack.columns, start=1)}
-    return Layout(letters, FIRST_ROW, "'Instructions'!$B$4", {})
 
 
 def test_verdict_cells_hold_the_conditional_format_text(tmp_path: Path) -> None:

@@ -27,10 +27,16 @@ from sheetcheck.template import (
     regenerate_all,
     register_cli,
 )
-from sheetcheck.template.formulas import Layout, translate_pattern
+from sheetcheck.template.formulas import translate_pattern
 from sheetcheck.template.instructions import IMPORT_DATE_CELL, INSTRUCTIONS_SHEET, neutral
 from sheetcheck.template.sample import DEMO_IMPORT_DATE, sample_data
-from sheetcheck.template.workbook import LISTS_SHEET, TemplateError
+from sheetcheck.template.workbook import (
+    LISTS_SHEET,
+    TemplateError,
+    TemplateOptions,
+    layout_for,
+    plan_sheets,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "workbook_templates"
@@ -110,13 +116,30 @@ class TestCompiledRules:
         }
 
     @pytest.mark.parametrize("name", bundled_pack_names())
+    def test_sumproduct_counts_numbers(self, name: str) -> None:
+        """Every SUMPRODUCT coerces its booleans: Excel counts TRUE as 0 there, LibreOffice
+        as 1, so the differential test alone could not catch a missing ``--``."""
+        pack = load_pack(name)
+        plans = plan_sheets(pack, TemplateOptions(data_rows=10))
+        for plan in plans:
+            compiled = compile_pack(plan.pack)
+            layout = layout_for(
+                plans, plan, {c.name: "'Lists'!$A$2:$A$3" for c in plan.pack.columns}
+            )
+            for rule in compiled.rules:
+                formula = compiled.formula(rule, layout, 2)
+                assert formula.count("SUMPRODUCT(") == formula.count("SUMPRODUCT(--("), rule
+
+    @pytest.mark.parametrize("name", bundled_pack_names())
     def test_every_bundled_pack_compiles(self, name: str) -> None:
         """The compiler is generic: every bundled pack yields formats or explains each gap."""
-        compiled = compile_pack(load_pack(name))
+        pack = load_pack(name)
+        plans = plan_sheets(pack, TemplateOptions())
+        compiled = compile_pack(pack)
         assert compiled.rules
-        layout = Layout({c.name: "A" for c in compiled.pack.columns}, 2, "'Instructions'!$B$4", {})
+        layout = layout_for(plans, plans[0], {})
         for rule in compiled.rules:
-            assert len(compiled.formula(rule, layout, 2)) < 8192  # Excel's formula limit
+            assert len(compiled.formula(rule, layout, 1048576)) < 8192  # Excel's formula limit
         for item in compiled.uncovered:
             assert item.reason
 

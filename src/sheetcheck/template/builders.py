@@ -19,6 +19,15 @@ _SHAPES = '{"#/#/####","##/#/####","#/##/####","##/##/####"}'
 EXCEL_FIRST_YEAR = 1900  # DATE() adds 1900 to smaller years, so earlier text cannot be a date
 
 
+def count_true(terms: Sequence[str]) -> str:
+    """How many positions of the ranges satisfy every term (array booleans).
+
+    Excel's SUMPRODUCT counts TRUE as 0 (LibreOffice as 1), so the product is always coerced
+    with ``--`` even for a single term.
+    """
+    return f"SUMPRODUCT(--({'*'.join(terms)}))"
+
+
 def _dmy_parts(t: str) -> tuple[str, str, str]:
     """Day, month and year of text already known to be digits/digits/4 digits."""
     slash = f'FIND("/",{t})'
@@ -238,9 +247,52 @@ def duplicate_rows(compiler: Compiler, check: Check) -> list[Source]:
         terms = [equal(f, name) for name in key]
         if check.when is not None:
             terms.append(f"({when.render(f.over_span())})")
-        return f"SUMPRODUCT({'*'.join(terms)})>1"
+        return f"{count_true(terms)}>1"
 
     if check.when is not None:
         probe(when)  # raises Untranslatable now if the condition cannot run over a range
     condition = all_of((when, any_of(compiler.present(n) for n in key), Leaf(count)))
     return [Source(check.rule, compiler.pack.key_column, condition, check.function.name)]
+
+
+@formula_for("reference")
+def reference(compiler: Compiler, check: Check) -> list[Source]:
+    """A row whose key is not on the related sheet (``expect: present`` only).
+
+    Keys compare trimmed (repeated spaces collapsed), ignoring case when the check does; a
+    row with an empty key cell is left to the required rule. With ``within``, only rows whose
+    narrower key *is* listed are flagged (the wider rule reports the others).
+    """
+    args = check.args
+    if args.get("expect", "present") != "present":
+        raise Untranslatable(f"expect '{args['expect']}'")
+    related = args["related"]
+    other = compiler.pack.related.get(related)
+    if other is None or other.origin != "sheet":
+        raise Untranslatable(f"the related table '{related}' is not a sheet of this workbook")
+    mains, theirs = list(args["match"]), list(args["match"].values())
+    if any(
+        compiler.pack.column(m).function or other.column(t).function
+        for m, t in zip(mains, theirs, strict=True)
+    ):
+        raise Untranslatable("keys read by a function (dates) compare by value")
+    fold = bool(args.get("ignore_case"))
+    within = [mains.index(c) for c in args.get("within", ())]
+    column = args.get("column", mains[-1])
+
+    def count(positions: Sequence[int]) -> Callable[[Frame], str]:
+        def build(f: Frame) -> str:
+            terms = []
+            for i in positions:
+                there, here = f"TRIM({f.related(related, theirs[i])})", f"TRIM({f.ref(mains[i])})"
+                terms.append(f"({there}={here})" if fold else f"EXACT({there},{here})")
+            return count_true(terms)
+
+        return build
+
+    everything, narrow = count(range(len(mains))), count(within)
+    parts: list[Expr] = [compiler.when(check), *(compiler.present(m) for m in mains)]
+    parts.append(Leaf(lambda f: f"{everything(f)}=0"))
+    if within:
+        parts.append(Leaf(lambda f: f"{narrow(f)}>0"))
+    return [Source(check.rule, column, all_of(parts), check.function.name)]

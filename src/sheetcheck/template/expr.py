@@ -12,7 +12,7 @@ instead. Leaves that use ``IF``/``IFERROR`` (which do not evaluate element-wise 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Untranslatable(Exception):
@@ -30,18 +30,20 @@ class Frame:
     ``ref`` maps a pack column name to its reference in the current row (``$E2``); ``span`` to
     the expanding range of rows from the first data row to the current one (``$E$2:$E2``).
     In array mode ``ref`` is the span. ``import_date`` is an absolute cell reference;
-    ``lists`` gives a column's range on the hidden lists sheet, when it has one.
+    ``lists`` gives a column's range on the hidden lists sheet, when it has one; ``related``
+    a related table's column range on its own sheet (table name, column name).
     """
 
     ref: Callable[[str], str]
     span: Callable[[str], str]
     import_date: str
     lists: Callable[[str], str | None]
+    related: Callable[[str, str], str] = field(default=lambda table, column: "")
     array: bool = False
 
     def over_span(self) -> Frame:
         """The same frame with every reference widened to the expanding range (array mode)."""
-        return Frame(self.span, self.span, self.import_date, self.lists, array=True)
+        return Frame(self.span, self.span, self.import_date, self.lists, self.related, array=True)
 
 
 class Expr:

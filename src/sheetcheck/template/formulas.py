@@ -35,7 +35,7 @@ import copy
 import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..functions import CheckFunction, ValueResult
@@ -141,6 +141,7 @@ class Layout:
     first_row: int
     import_date: str  # absolute reference to the import date cell
     lists: Mapping[str, str]  # pack column -> absolute range of its members on the lists sheet
+    related: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (table, column) -> range
 
     def frame(self, row: int) -> Frame:
         first = self.first_row
@@ -152,7 +153,13 @@ class Layout:
             letter = self.sheet_columns[column]
             return f"${letter}${first}:${letter}{row}"
 
-        return Frame(ref, span, self.import_date, self.lists.get)
+        def related(table: str, column: str) -> str:
+            where = self.related.get((table, column))
+            if where is None:
+                raise Untranslatable(f"the related table '{table}' is not a sheet of this workbook")
+            return where
+
+        return Frame(ref, span, self.import_date, self.lists.get, related)
 
 
 @dataclass(frozen=True)

@@ -202,5 +202,5 @@ def _traces(out: _Writer, sheets: Sequence[DataSheet]) -> None:
     out.line("Rule id", "Severity", "Column", "Cells", "Formula (for the first row)", font=out.bold)
     for data in sheets:
         for trace in data.traces:
-            cells = f"'{data.title}'!{trace.range}"
+            cells = "'" + data.title.replace("'", "''") + "'!" + trace.range
             out.line(trace.rule, trace.severity, trace.column, cells, trace.formula)

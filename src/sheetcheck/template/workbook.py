@@ -31,6 +31,7 @@ FIRST_ROW = 2  # the header is row 1
 DEFAULT_DATA_ROWS = 1000
 ERROR_STYLES: dict[Severity, str] = {"error": "stop", "warning": "warning", "info": "information"}
 TEXT_FORMAT = "@"
+EXCEL_FORMULA_LIMIT = 8192
 VERDICT_GAP = 2  # columns between the data and the verdict cells of the differential test
 
 
@@ -63,6 +64,11 @@ def sheet_name(text: str) -> str:
     return cleaned[:31]
 
 
+def sheet_ref(title: str) -> str:
+    """A sheet name as a formula prefix: 'O''Neil data'!"""
+    return "'" + title.replace("'", "''") + "'!"
+
+
 def is_text_column(col: Column) -> bool:
     """Columns whose cells keep what is typed as text (number format '@')."""
     return col.json_type == "string" or col.enum is not None or col.function is not None
@@ -85,6 +91,44 @@ def tables_of(pack: RulePack) -> list[tuple[str | None, RulePack]]:
     return [(None, pack), *related]
 
 
+@dataclass(frozen=True)
+class SheetPlan:
+    """Where one table goes: its sheet title, column letters and last covered row."""
+
+    related: str | None  # the related table's name; None for the pack's own table
+    pack: RulePack
+    title: str
+    letters: Mapping[str, str]
+    last: int
+
+    def range_of(self, column: str) -> str:
+        letter = self.letters[column]
+        return f"{sheet_ref(self.title)}${letter}${FIRST_ROW}:${letter}${self.last}"
+
+
+def plan_sheets(pack: RulePack, options: TemplateOptions) -> list[SheetPlan]:
+    """The data sheets of the template of ``pack``, in order (its own table first)."""
+    plans = []
+    for related, table in tables_of(pack):
+        rows = options.rows if related is None else options.related_rows.get(related, ())
+        letters = {col.name: column_letter(i) for i, col in enumerate(table.columns, start=1)}
+        last = FIRST_ROW - 1 + max(options.data_rows, len(rows))
+        title = sheet_name(table.sheet_name or table.sheet_title)
+        plans.append(SheetPlan(related, table, title, letters, last))
+    return plans
+
+
+def layout_for(plans: Sequence[SheetPlan], plan: SheetPlan, lists: Mapping[str, str]) -> Layout:
+    """References of one data sheet's formulas; the main table also sees its related sheets."""
+    related: dict[tuple[str, str], str] = {}
+    if plan.related is None:
+        for other in plans:
+            if other.related is not None:
+                related.update({(other.related, c): other.range_of(c) for c in other.letters})
+    import_date = sheet_ref(INSTRUCTIONS_SHEET) + _absolute(IMPORT_DATE_CELL)
+    return Layout(plan.letters, FIRST_ROW, import_date, lists, related)
+
+
 def write_template(
     pack: RulePack, target: str | os.PathLike[str], options: TemplateOptions
 ) -> Path:
@@ -97,17 +141,14 @@ def write_template(
     book.remove(book.active)
     lists_sheet = book.create_sheet(LISTS_SHEET)
     lists_sheet.sheet_state = "hidden"
-    import_date = f"'{INSTRUCTIONS_SHEET}'!{_absolute(IMPORT_DATE_CELL)}"
     sheets: list[DataSheet] = []
-    for position, (related, table) in enumerate(tables_of(pack)):
-        title = sheet_name(table.sheet_name or table.sheet_title)
+    plans = plan_sheets(pack, options)
+    for position, plan in enumerate(plans):
+        table, title, letters, last = plan.pack, plan.title, plan.letters, plan.last
         sheet = book.create_sheet(title, position)
-        rows = options.rows if related is None else options.related_rows.get(related, ())
+        rows = options.rows if plan.related is None else options.related_rows.get(plan.related, ())
         compiled = compile_pack(table)
-        letters = {col.name: column_letter(i) for i, col in enumerate(table.columns, start=1)}
-        lists = _write_lists(lists_sheet, table)
-        layout = Layout(letters, FIRST_ROW, import_date, lists)
-        last = FIRST_ROW - 1 + max(options.data_rows, len(rows))
+        layout = layout_for(plans, plan, _write_lists(lists_sheet, table))
         _write_data(sheet, table, rows, last, letters)
         _add_table(sheet, table, last)
         _add_validations(sheet, table, layout, last)
@@ -142,13 +183,17 @@ def _write_lists(sheet: Any, pack: RulePack) -> dict[str, str]:
             if isinstance(member, str):
                 cell.number_format = TEXT_FORMAT
         last = 1 + len(col.enum)
-        ranges[col.name] = f"'{LISTS_SHEET}'!${letter}$2:${letter}${last}"
+        ranges[col.name] = f"{sheet_ref(LISTS_SHEET)}${letter}$2:${letter}${last}"
         sheet.column_dimensions[letter].width = max(12, len(col.name) + 2)
     return ranges
 
 
 def _write_data(
-    sheet: Any, pack: RulePack, rows: Sequence[Sequence[Any]], last: int, letters: dict[str, str]
+    sheet: Any,
+    pack: RulePack,
+    rows: Sequence[Sequence[Any]],
+    last: int,
+    letters: Mapping[str, str],
 ) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -286,6 +331,11 @@ def _add_formats(sheet: Any, compiled: CompiledPack, layout: Layout, last: int) 
         letter = layout.sheet_columns[rule.column]
         cells = f"{letter}{FIRST_ROW}:{letter}{last}"
         formula = compiled.formula(rule, layout, FIRST_ROW)
+        if len(formula) >= EXCEL_FORMULA_LIMIT:
+            raise TemplateError(
+                f"{compiled.pack.name}: the formula for rule '{rule.rule}' on '{rule.column}' is "
+                f"{len(formula)} characters, over Excel's limit of {EXCEL_FORMULA_LIMIT}"
+            )
         colour = FILLS[rule.severity]
         style = DifferentialStyle(
             fill=PatternFill(
