@@ -223,3 +223,26 @@ def test_isolated_unpicklable_exception_keeps_its_name() -> None:
     """An exception that cannot be pickled comes back as RuntimeError naming it."""
     with pytest.raises(RuntimeError, match="Local: from a local class"):
         run_isolated(raise_unpicklable, limits=SMALL)
+
+
+@pytest.mark.parametrize(
+    ("func", "args", "expected"),
+    [
+        (echo, ("result",), "result"),
+        (raise_input_error, ("a.xlsx",), InputError),
+        (sleep_for, (30,), "took longer than 2 s"),
+        (die_by_signal, (9,), "killed"),
+    ],
+)
+def test_spawn_method_for_platforms_without_fork(
+    func: object, args: tuple, expected: object
+) -> None:
+    """The Windows path (a spawned interpreter) returns, re-raises, times out and survives."""
+    limits = Limits(timeout_seconds=2)
+    if expected == "result":
+        assert run_isolated(func, *args, limits=limits, method="spawn") == "result"  # type: ignore[arg-type]
+        return
+    with pytest.raises(InputError) as raised:
+        run_isolated(func, *args, limits=limits, method="spawn", label="a.xlsx")  # type: ignore[arg-type]
+    if isinstance(expected, str):
+        assert expected in raised.value.cause

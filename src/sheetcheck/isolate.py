@@ -12,8 +12,9 @@ reaches the user; the parent replays it when the child ended normally (warnings 
 and reads it to name the cause when the child died. The child is always reaped (no zombie) and
 asks the kernel to kill it if the parent dies (no orphan, Linux).
 
-Where ``os.fork`` does not exist (Windows, Pyodide) the function runs in-process: the
-pre-flight guard still applies, the memory limit and timeout do not.
+Where ``os.fork`` does not exist (Windows) the child is a spawned interpreter: the timeout and
+crash isolation hold, the memory limit does not. In Pyodide there are no processes and the
+function runs in-process; the pre-flight guard still applies everywhere.
 """
 
 from __future__ import annotations
@@ -44,21 +45,41 @@ _CRASH_ADVICE = "open it in Excel or LibreOffice and save it again as .xlsx, the
 
 
 def can_isolate() -> bool:
-    """True where files are parsed in a separate, limited child process."""
-    return hasattr(os, "fork") and sys.platform != "emscripten"
+    """True where files are parsed in a separate child process."""
+    return _method() != "inline"
 
 
-def run_isolated(func: Callable[..., T], *args: Any, limits: Limits, label: str | None = None) -> T:
-    """Return ``func(*args)`` computed in a forked child limited by ``limits``.
+def _method() -> str:
+    if sys.platform == "emscripten":
+        return "inline"  # Pyodide: no processes at all
+    return "fork" if hasattr(os, "fork") else "spawn"
+
+
+def run_isolated(
+    func: Callable[..., T],
+    *args: Any,
+    limits: Limits,
+    label: str | None = None,
+    method: str | None = None,
+) -> T:
+    """Return ``func(*args)`` computed in a child process limited by ``limits``.
 
     ``label`` names the input in error messages; by default the first str/path argument.
     A :class:`SheetcheckError` (or any other picklable exception) raised in the child is raised
     here as it was. A child that runs out of memory, is killed by a signal or runs past
     ``limits.timeout_seconds`` becomes ``InputError(label, cause, advice)``.
+
+    ``method`` is chosen by the platform: "fork" (POSIX: memory limit and timeout), "spawn"
+    (Windows: timeout and crash isolation, no memory limit; ``func`` and ``args`` must be
+    picklable top-level objects), "inline" (Pyodide: a plain call). Not thread-safe: call it
+    from one thread at a time.
     """
-    if not can_isolate():
+    method = method or _method()
+    if method == "inline":
         return func(*args)
     name = label if label is not None else _label(args)
+    if method == "spawn":
+        return _run_spawned(name, func, args, limits)
     with tempfile.TemporaryFile() as err_file:
         read_fd, write_fd = os.pipe()
         pid = os.fork()
@@ -74,12 +95,55 @@ def run_isolated(func: Callable[..., T], *args: Any, limits: Limits, label: str 
         err_file.seek(0)
         stderr = err_file.read(_STDERR_KEEP).decode("utf-8", "replace")
     if timed_out:
-        raise InputError(
-            name,
-            f"took longer than {limits.timeout_seconds:g} s to read and check",
-            "split the file, or allow more time with --timeout",
-        )
-    return _outcome(name, payload, status, stderr, limits)
+        raise _timeout_error(name, limits)
+    signum = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
+    return _outcome(name, payload, (signum, code), stderr, limits)
+
+
+def _timeout_error(name: str, limits: Limits) -> InputError:
+    return InputError(
+        name,
+        f"took longer than {limits.timeout_seconds:g} s to read and check",
+        "split the file, or allow more time with --timeout",
+    )
+
+
+def _run_spawned(name: str, func: Callable[..., T], args: tuple[Any, ...], limits: Limits) -> T:
+    """The Windows path: a spawned interpreter, a pipe, a deadline; no memory limit."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_spawned_child, args=(func, args, sender), daemon=True)
+    process.start()
+    sender.close()
+    payload = b""
+    try:
+        if receiver.poll(limits.timeout_seconds):
+            try:
+                payload = receiver.recv_bytes()
+            except EOFError:
+                payload = b""
+        else:
+            raise _timeout_error(name, limits)
+    finally:
+        receiver.close()
+        if payload:
+            process.join(5)
+        if process.is_alive():
+            process.kill()
+        process.join()
+    # multiprocessing reports death by signal as a negative exit code.
+    code = process.exitcode or 0
+    return _outcome(name, payload, (-code if code < 0 else None, code), "", limits)
+
+
+def _spawned_child(
+    func: Callable[..., Any], args: tuple[Any, ...], sender: Any
+) -> None:  # pragma: no cover - runs in the spawned child
+    sender.send_bytes(_message(func, args))
+    sender.close()
 
 
 def _label(args: tuple[Any, ...]) -> str:
@@ -100,24 +164,7 @@ def _child(
         _die_with_parent()
         _set_limits(limits)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        try:
-            message: tuple[str, Any] = ("ok", func(*args))
-        except MemoryError:
-            message = ("memory", None)
-        except BaseException as exc:  # every failure must reach the parent
-            message = ("raise", (exc, traceback.format_exc()))
-        try:
-            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        except MemoryError:
-            data = pickle.dumps(("memory", None))
-        except Exception as exc:  # an unpicklable result or exception
-            if message[0] == "raise":  # send a stand-in keeping the type name and the text
-                original, text = message[1]
-                stand_in = RuntimeError(f"{type(original).__name__}: {original}")
-                data = pickle.dumps(("raise", (stand_in, text)))
-            else:
-                data = pickle.dumps(("unpicklable", f"{type(exc).__name__}: {exc}"))
-        view = memoryview(data)
+        view = memoryview(_message(func, args))
         while view:
             written = os.write(write_fd, view[:_CHUNK])
             view = view[written:]
@@ -125,6 +172,26 @@ def _child(
         code = 70
     finally:
         os._exit(code)
+
+
+def _message(func: Callable[..., Any], args: tuple[Any, ...]) -> bytes:
+    """Run ``func`` and pickle what the parent must know: result, exception or memory."""
+    try:
+        message: tuple[str, Any] = ("ok", func(*args))
+    except MemoryError:
+        message = ("memory", None)
+    except BaseException as exc:  # every failure must reach the parent
+        message = ("raise", (exc, traceback.format_exc()))
+    try:
+        return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    except MemoryError:
+        return pickle.dumps(("memory", None))
+    except Exception as exc:  # an unpicklable result or exception
+        if message[0] == "raise":  # send a stand-in keeping the type name and the text
+            original, text = message[1]
+            stand_in = RuntimeError(f"{type(original).__name__}: {original}")
+            return pickle.dumps(("raise", (stand_in, text)))
+        return pickle.dumps(("unpicklable", f"{type(exc).__name__}: {exc}"))
 
 
 def _set_limits(limits: Limits) -> None:  # pragma: no cover - runs in the forked child
@@ -185,7 +252,10 @@ def _reap(pid: int) -> int:
     return status
 
 
-def _outcome(name: str, payload: bytes, status: int, stderr: str, limits: Limits) -> Any:
+def _outcome(
+    name: str, payload: bytes, ending: tuple[int | None, int], stderr: str, limits: Limits
+) -> Any:
+    """The child's result, or the exception its message or its ending (signal, exit) calls for."""
     memory = format_size(int(limits.memory_bytes))
     if payload:
         kind, value = pickle.loads(payload)
@@ -205,17 +275,16 @@ def _outcome(name: str, payload: bytes, status: int, stderr: str, limits: Limits
         raise TypeError(f"the isolated call's result cannot be sent back: {value}")
     if "memory allocation of" in stderr or "MemoryError" in stderr or "out of memory" in stderr:
         raise InputError(name, f"ran out of memory while reading (limit {memory})", _MEMORY_ADVICE)
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
+    number, code = ending
+    if number is not None:
         try:
             signame = signal.Signals(number).name
         except ValueError:
             signame = f"signal {number}"
-        if number == signal.SIGKILL:
+        if number == getattr(signal, "SIGKILL", 9):
             cause = f"the reading process was killed (probably out of memory, limit {memory})"
             raise InputError(name, cause, _MEMORY_ADVICE)
         raise InputError(name, f"the spreadsheet reader crashed ({signame})", _CRASH_ADVICE)
-    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
     raise InputError(
         name, f"the spreadsheet reader stopped unexpectedly (exit {code})", _CRASH_ADVICE
     )
