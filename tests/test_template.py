@@ -368,6 +368,13 @@ class TestWriting:
             build_template(load_pack(EH), tmp_path / "nope" / "t.xlsx")
         assert caught.value.exit_code == 2
 
+    @pytest.mark.parametrize("rows", [0, 50_001])
+    def test_data_rows_bounds(self, tmp_path: Path, rows: int) -> None:
+        """The covered rows are bounded: none is meaningless, too many makes Excel crawl."""
+        with pytest.raises(TemplateError, match="data rows"):
+            build_template(load_pack(EH), tmp_path / "t.xlsx", data_rows=rows)
+        assert list(tmp_path.iterdir()) == []
+
     def test_wrong_extension(self, tmp_path: Path) -> None:
         """Templates are .xlsx; another extension is refused before anything is written."""
         with pytest.raises(TemplateError, match=r"\.xlsx"):

@@ -29,6 +29,7 @@ from .instructions import IMPORT_DATE_CELL, INSTRUCTIONS_SHEET, write_instructio
 LISTS_SHEET = "Lists"
 FIRST_ROW = 2  # the header is row 1
 DEFAULT_DATA_ROWS = 1000
+MAX_DATA_ROWS = 50_000
 ERROR_STYLES: dict[Severity, str] = {"error": "stop", "warning": "warning", "info": "information"}
 TEXT_FORMAT = "@"
 EXCEL_FORMULA_LIMIT = 8192
@@ -135,8 +136,11 @@ def write_template(
     """Build the workbook for ``pack`` and write it to ``target`` atomically."""
     from openpyxl import Workbook
 
-    if options.data_rows < 1:
-        raise TemplateError(f"data rows must be at least 1, got {options.data_rows}")
+    if not 1 <= options.data_rows <= MAX_DATA_ROWS:
+        raise TemplateError(
+            f"data rows must be from 1 to {MAX_DATA_ROWS:,}, got {options.data_rows:,} "
+            "(the duplicate checks compare each row with those above it)"
+        )
     book = Workbook()
     book.remove(book.active)
     lists_sheet = book.create_sheet(LISTS_SHEET)
@@ -207,6 +211,8 @@ def _write_data(
         width = col.width if col.width else max(12, len(col.name) + 2)
         sheet.column_dimensions[letters[col.name]].width = width
     text_columns = [i for i, col in enumerate(pack.columns, start=1) if is_text_column(col)]
+    for index in text_columns:  # rows typed below the table keep text too
+        sheet.column_dimensions[column_letter(index)].number_format = TEXT_FORMAT
     for number in range(FIRST_ROW, last + 1):
         for index in text_columns:
             sheet.cell(row=number, column=index).number_format = TEXT_FORMAT
