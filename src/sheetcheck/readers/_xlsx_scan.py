@@ -21,6 +21,7 @@ slower path (an iterparse through defusedxml that counts rows and columns).
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import zipfile
@@ -127,6 +128,12 @@ class _Tags:
         value = re.escape(prefix + b"v")
         self.value = re.compile(rb"<" + value + rb"(?:\s[^>]*)?(?:/>|>([^<]*)</" + value + b">)")
         formula = re.escape(prefix + b"f")
+        # An error cell in the usual shape (r first; optional formula; then the value).
+        self.error_cell = re.compile(
+            rb"<" + re.escape(prefix + b"c") + rb' r="([A-Z]{1,3})(\d+)"[^>]*? t="e"[^>]*>'
+            rb"[^<]*(?:<" + formula + rb"[^>]*(?:/>|>[^<]*</" + formula + rb">))?"
+            rb"<" + value + rb">([^<]*)</" + value + rb">"
+        )
         self.formula_text = re.compile(
             rb"<" + formula + rb"\b([^>]*?)(?:/>|>([^<]*)</" + formula + b">)"
         )
@@ -241,7 +248,7 @@ def _scan_bounds(scan: SheetScan, segment: bytes) -> None:
 
 
 def _cell_at(segment: bytes, pos: int, tags: _Tags) -> tuple[bytes, int, int, int] | None:
-    """(cell element bytes, row, column, offset of the start tag's end) around ``pos``."""
+    """(cell element bytes, row, column, offset of the start tag's end in the segment)."""
     start = segment.rfind(tags.cell_open, 0, pos)
     if start < 0 or segment.rfind(tags.cell_close, start, pos) >= 0:
         return None
@@ -253,19 +260,34 @@ def _cell_at(segment: bytes, pos: int, tags: _Tags) -> tuple[bytes, int, int, in
     if ref is None:
         raise _NoCellReferences
     cell = segment[start : end + len(tags.cell_close)]
-    return cell, int(ref.group(2)), column_index(ref.group(1).decode()), head_end - start
+    return cell, int(ref.group(2)), _column(ref.group(1)), head_end
+
+
+@functools.lru_cache(maxsize=4096)
+def _column(letters: bytes) -> int:
+    return column_index(letters.decode())
+
+
+def _text(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace")
+    return unescape(text, _ENTITIES) if "&" in text else text
 
 
 def _scan_errors(scan: SheetScan, segment: bytes, tags: _Tags) -> None:
+    matches = tags.error_cell.findall(segment)
+    if len(matches) == segment.count(b't="e"'):  # all in the usual shape: the fast path
+        scan.errors.extend(
+            (int(row), _column(col), _text(v).strip()) for col, row, v in matches if v
+        )
+        return
     pos = segment.find(b't="e"')
     while pos >= 0:
         found = _cell_at(segment, pos, tags)
-        if found is not None and pos < segment.rfind(tags.cell_open, 0, pos) + found[3]:
+        if found is not None and pos < found[3]:  # t="e" is the cell's own attribute
             cell, row, col, _ = found
             value = tags.value.search(cell)
             if value is not None and value.group(1):
-                code = unescape(value.group(1).decode("utf-8", "replace"), _ENTITIES).strip()
-                scan.errors.append((row, col, code))
+                scan.errors.append((row, col, _text(value.group(1)).strip()))
         pos = segment.find(b't="e"', pos + 5)
 
 
@@ -303,7 +325,7 @@ def _formula_cell(
         bool(value.group(1)) or (kind is not None and kind.group(1) in (b"str", b"s", b"inlineStr"))
     )
     if not cached:
-        formula_text = unescape(text.decode("utf-8", "replace"), _ENTITIES)
+        formula_text = _text(text)
         scan.formulas.append((row, col, "=" + formula_text if formula_text else "=?"))
 
 
