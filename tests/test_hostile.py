@@ -246,3 +246,13 @@ def test_spawn_method_for_platforms_without_fork(
         run_isolated(func, *args, limits=limits, method="spawn", label="a.xlsx")  # type: ignore[arg-type]
     if isinstance(expected, str):
         assert expected in raised.value.cause
+
+
+def test_openpyxl_refuses_entity_expansion(hostile_cases: dict[str, HostileCase]) -> None:
+    """openpyxl (used by the annotate and template writers) parses through defusedxml."""
+    import openpyxl
+    from openpyxl.xml import DEFUSEDXML
+
+    assert DEFUSEDXML, "defusedxml must be installed: openpyxl expands entities without it"
+    with pytest.raises(ValueError, match="invalid XML"):
+        openpyxl.load_workbook(hostile_cases["entity_bomb.xlsx"].path)
