@@ -232,3 +232,17 @@ def test_progress_draws_only_on_terminals() -> None:
     progress.update("checking b.xlsx", 2, 4)
     line = progress.render(progress._started + 3.0)
     assert line.startswith("[##########") and " 2/4 checking b.xlsx 3 s" in line
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--cutoff", "2025-07-31"], "--cutoff only applies with --against FILE"),
+        (["--allow-deletions"], "--allow-deletions only applies with --baseline FILE"),
+    ],
+)
+def test_settings_without_their_comparison_file(
+    capsys: pytest.CaptureFixture[str], clean: Path, extra: list[str], message: str
+) -> None:
+    code, _, err = run(capsys, "check", str(clean), *extra)
+    assert code == 2 and err.strip() == f"sheetcheck: {message}"

@@ -365,13 +365,13 @@ def test_cli_baseline_and_allow_deletions(
     assert code == 1 and rules == ["blank-row", "deletions-allowed", "similar-student"]
 
 
-def test_cli_allow_deletions_alone_is_harmless(
+def test_cli_allow_deletions_alone_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """--allow-deletions without --baseline changes nothing: a clean roster exits 0."""
+    """--allow-deletions without --baseline acknowledges nothing: one line, exit 2."""
     sheet = write_xlsx(tmp_path / "roster.xlsx", [HEADER, *CURRENT], title="Students")
-    assert main(["check", str(sheet), "--allow-deletions", "-q"]) == 0
-    assert "student-roster" in capsys.readouterr().out
+    assert main(["check", str(sheet), "--allow-deletions", "-q"]) == 2
+    assert "--allow-deletions only applies with --baseline" in capsys.readouterr().err
 
 
 def test_bundled_sample_has_exactly_the_planted_problems(tmp_path: Path) -> None:

@@ -213,6 +213,8 @@ def _run_check(args: argparse.Namespace) -> int:
 
     if args.annotate and len(args.files) != 1:
         raise UsageError("--annotate takes exactly one input file")
+    _needs_input(args, "cutoff", "against")
+    _needs_input(args, "allow_deletions", "baseline")
     options = CheckOptions(
         template=args.template,
         sheet=args.sheet,
@@ -248,6 +250,15 @@ def _run_check(args: argparse.Namespace) -> int:
 
         annotate(args.files[0], args.annotate, reports[0], force=args.force)
     return report.exit_code
+
+
+def _needs_input(args: argparse.Namespace, param: str, option: str) -> None:
+    """A pack setting that only means something with a comparison file given."""
+    params = getattr(args, "params", None) or {}
+    inputs = getattr(args, "inputs", None) or {}
+    if param in params and option not in inputs:
+        flag = "--" + param.replace("_", "-")
+        raise UsageError(f"{flag} only applies with --{option} FILE")
 
 
 def _is_pack_error(err: SheetcheckError) -> bool:

@@ -28,7 +28,7 @@ def file_dict(item: FileReport) -> dict[str, Any]:
     if item.error is not None:
         data["error"] = item.error
     for key, value in item.extra.items():
-        if key not in data and not key.startswith("_") and key != "first_col":
+        if key not in data and not key.startswith("_") and key not in ("first_col", "sections"):
             data[key] = value
     return data
 
