@@ -3,7 +3,8 @@
 Each case takes a valid workbook and damages it one way (bytes flipped in the file, bytes
 flipped inside an inflated XML part, the file truncated, a part truncated, a part removed),
 then reads every sheet in an isolated child (``run_isolated``), so an abort inside a parser
-is an InputError and never takes the test process down. The mutations are seeded: a failure
+is an InputError and never takes the test process down. The xlsx seeds also go through the
+openpyxl fallback reader. The mutations are seeded: a failure
 names its case number, and the same number reproduces it.
 
 The suite runs 60 cases; a longer run:
@@ -127,15 +128,15 @@ def test_seed_workbooks_read(seeds: list[Path]) -> None:
         assert run_isolated(read_all, str(path), limits=LIMITS) > 0
 
 
-def test_mutated_workbooks_give_grid_or_input_error(seeds: list[Path], tmp_path: Path) -> None:
-    """CASES mutated files: each reads, or raises InputError; nothing else ever escapes."""
+def fuzz(seeds: list[Path], directory: Path, cases: int) -> dict[str, int]:
+    """Read ``cases`` mutated files in isolated children; fail on anything but InputError."""
     rng = random.Random(SEED)
     outcomes = {"read": 0, "refused": 0}
     failures = []
-    for case in range(CASES):
+    for case in range(cases):
         source = seeds[case % len(seeds)]
         kind, data = mutate(source.read_bytes(), rng)
-        path = tmp_path / f"case{case}{source.suffix}"
+        path = directory / f"case{case}{source.suffix}"
         path.write_bytes(data)
         try:
             run_isolated(read_all, str(path), limits=LIMITS)
@@ -147,4 +148,22 @@ def test_mutated_workbooks_give_grid_or_input_error(seeds: list[Path], tmp_path:
             failures.append(f"case {case} ({kind} of {source.name}): {type(exc).__name__}: {exc}")
         path.unlink()
     assert not failures, "\n".join(failures)
+    return outcomes
+
+
+def test_mutated_workbooks_give_grid_or_input_error(seeds: list[Path], tmp_path: Path) -> None:
+    """CASES mutated files: each reads, or raises InputError; nothing else ever escapes."""
+    outcomes = fuzz(seeds, tmp_path, CASES)
     assert outcomes["refused"] > 0  # the mutations do damage files
+
+
+def test_mutated_xlsx_through_openpyxl_fallback(
+    seeds: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same with the openpyxl reader Pyodide uses (a third of the cases, xlsx only)."""
+    import sheetcheck.readers
+
+    monkeypatch.setattr(sheetcheck.readers, "has_calamine", lambda: False)
+    xlsx = [path for path in seeds if path.suffix == ".xlsx"]
+    outcomes = fuzz(xlsx, tmp_path, max(1, CASES // 3))
+    assert outcomes["refused"] > 0

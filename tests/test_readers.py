@@ -285,3 +285,54 @@ def test_error_cells_in_xlsb(tmp_path: Path) -> None:
     grid = read(xlsb_with_error(source, tmp_path / "errors.xlsb", row=2, col=2))
     assert cells(grid)[(2, 2)] == CellError("#N/A")
     assert cells(grid)[(1, 2)] == 15.0
+
+
+# --- the openpyxl fallback (Pyodide has no python-calamine) ----------------------------------
+
+
+@pytest.fixture
+def without_calamine(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sheetcheck.readers
+
+    monkeypatch.setattr(sheetcheck.readers, "has_calamine", lambda: False)
+
+
+@pytest.mark.usefixtures("without_calamine")
+def test_openpyxl_fallback_reads_the_same_cells(openpyxl_book: Path) -> None:
+    """Without calamine, xlsx is read by openpyxl with the same values at the same cells."""
+    from sheetcheck.readers._openpyxl import OpenpyxlReader
+
+    with open_workbook(openpyxl_book) as book:
+        assert isinstance(book, OpenpyxlReader)
+        assert cells(book.read_sheet("Data")) == EXPECTED
+        assert max(r for r, _ in cells(book.read_sheet("Data", nrows=4))) == 4
+
+
+@pytest.mark.usefixtures("without_calamine")
+@pytest.mark.parametrize(
+    ("builder", "outcome"),
+    [
+        (g.lying_dimension, 50),  # read-only openpyxl would trust the declared A1
+        (g.stray_far_cell, "used range"),
+        (g.empty_sheet, 0),
+    ],
+)
+def test_openpyxl_fallback_on_hostile_files(tmp_path: Path, builder: Any, outcome: Any) -> None:
+    """The fallback reads every row of a lying file and refuses a stray far cell."""
+    path = builder(tmp_path / "hostile.xlsx")
+    if isinstance(outcome, int):
+        assert len([r for r in read(path).rows if any(v is not None for v in r)]) == outcome
+        return
+    with pytest.raises(InputError, match=outcome):
+        read(path)
+
+
+@pytest.mark.usefixtures("without_calamine")
+def test_other_formats_need_calamine(tmp_path: Path) -> None:
+    """Without calamine, an xls names the missing package and the way around it."""
+    from sheetcheck.errors import UsageError
+
+    path = tmp_path / "old.xls"
+    path.write_bytes(g.cfb_container(["Workbook"]))
+    with pytest.raises(UsageError, match="python-calamine"):
+        open_workbook(path)

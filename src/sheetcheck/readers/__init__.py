@@ -6,7 +6,8 @@ sizes and ratios, shared-string counts; see :mod:`._preflight`), then opens it w
 * python-calamine for xlsx, xlsm, xlsb, xls and ods (:mod:`._calamine`); for xlsx/xlsm each
   sheet is also scanned as a stream (:mod:`._xlsx_scan`) for its real used range, Excel error
   cells and formulas without a cached value, which calamine loses;
-* the standard library's csv module for CSV (:mod:`._csv`).
+* the standard library's csv module for CSV (:mod:`._csv`);
+* openpyxl for xlsx/xlsm where python-calamine is not installed (Pyodide; :mod:`._openpyxl`).
 
 The format is chosen by magic bytes and archive content, never by the extension. Every failure
 is an :class:`~sheetcheck.errors.InputError` naming the file, the cause and what to do.
@@ -111,6 +112,24 @@ def open_workbook(path: str | os.PathLike[str], limits: Limits | None = None) ->
         from sheetcheck.readers._csv import CsvReader
 
         return CsvReader(inspection, limits)
+    if not has_calamine():
+        if inspection.format in ("xlsx", "xlsm"):
+            from sheetcheck.readers._openpyxl import OpenpyxlReader
+
+            return OpenpyxlReader(inspection, limits)
+        from sheetcheck.errors import UsageError
+
+        raise UsageError(
+            f"{inspection.path}: reading .{inspection.format} files needs python-calamine "
+            "(pip install python-calamine); save the file as .xlsx or .csv instead"
+        )
     from sheetcheck.readers._calamine import CalamineReader
 
     return CalamineReader(inspection, limits)
+
+
+def has_calamine() -> bool:
+    """python-calamine is importable (not in Pyodide): xlsx/xlsm fall back to openpyxl."""
+    import importlib.util
+
+    return importlib.util.find_spec("python_calamine") is not None
