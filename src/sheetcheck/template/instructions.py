@@ -9,6 +9,7 @@ conditional format with its rule id, range and formula so each highlight can be 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -48,8 +49,15 @@ def required_columns(pack: RulePack) -> set[str]:
     return {name for rule in pack.row_rules for name in rule.schema.get("required", ())}
 
 
+WIDTHS = (28, 12, 48, 48, 48, 40)  # columns A-F
+
+
 class _Writer:
-    """Writes the sheet line by line; ``row`` is the next row to fill."""
+    """Writes the sheet line by line; ``row`` is the next row to fill.
+
+    Wrapped rows get a height from their longest cell (openpyxl does not measure text, and
+    neither Excel nor LibreOffice refits rows of a file they did not write).
+    """
 
     def __init__(self, sheet: Any) -> None:
         from openpyxl.styles import Alignment, Font
@@ -59,13 +67,21 @@ class _Writer:
         self.bold = Font(bold=True)
         self.title = Font(bold=True, size=14)
         self.wrap = Alignment(wrap_text=True, vertical="top")
+        self.top = Alignment(vertical="top")
 
-    def line(self, *values: Any, font: Any = None) -> None:
+    def line(self, *values: Any, font: Any = None, wrap_last: bool = True) -> None:
+        lines = 1
         for index, value in enumerate(values, start=1):
             cell = self.sheet.cell(row=self.row, column=index, value=value)
-            cell.alignment = self.wrap
+            wrap = wrap_last or index < len(values)
+            cell.alignment = self.wrap if wrap else self.top
             if font is not None:
                 cell.font = font
+            if wrap and isinstance(value, str):
+                width = WIDTHS[index - 1] if index <= len(WIDTHS) else 12
+                lines = max(lines, math.ceil(len(value) * 1.1 / width))
+        if lines > 1:
+            self.sheet.row_dimensions[self.row].height = 15 * lines
         self.row += 1
 
     def text(self, value: str, font: Any = None) -> None:
@@ -98,8 +114,13 @@ def write_instructions(
         _columns(out, pack, data)
     _rules(out, pack, sheets)
     _traces(out, sheets)
-    for letter, width in zip("ABCDEF", (28, 12, 48, 48, 48, 40), strict=True):
+    for letter, width in zip("ABCDEF", WIDTHS, strict=True):
         sheet.column_dimensions[letter].width = width
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_area = f"A1:F{out.row}"  # formulas overflow to the right on screen only
 
 
 def _import_date(out: _Writer, import_date: dt.date | None) -> None:
@@ -116,7 +137,7 @@ def _import_date(out: _Writer, import_date: dt.date | None) -> None:
 
 
 def _how_to(out: _Writer, pack: RulePack, sheets: Sequence[DataSheet]) -> None:
-    out.line("How to fill in", font=out.bold)
+    out.text("How to fill in", font=out.bold)
     names = " and ".join(f"'{s.title}'" for s in sheets)
     for text in (
         f"Type one row per record on the {names} sheet{'s' if len(sheets) > 1 else ''}, from "
@@ -133,7 +154,7 @@ def _how_to(out: _Writer, pack: RulePack, sheets: Sequence[DataSheet]) -> None:
     ):
         out.text(text)
     out.gap()
-    out.line("How to validate everything", font=out.bold)
+    out.text("How to validate everything", font=out.bold)
     for text in (
         "In Excel with the SheetCheck add-in: SheetCheck tab > Validate. It checks every rule "
         "below (including those marked 'Validate button / headless check only'), highlights "
@@ -146,7 +167,7 @@ def _how_to(out: _Writer, pack: RulePack, sheets: Sequence[DataSheet]) -> None:
 
 
 def _columns(out: _Writer, pack: RulePack, data: DataSheet) -> None:
-    out.line(f"Columns of the '{data.title}' sheet", font=out.bold)
+    out.text(f"Columns of the '{data.title}' sheet", font=out.bold)
     if data.pack is not pack:
         out.text(data.pack.description)
     out.line("Column", "Required", "What to enter", "Also accepted as header", font=out.bold)
@@ -163,19 +184,24 @@ def _columns(out: _Writer, pack: RulePack, data: DataSheet) -> None:
 
 def coverage_note(rule_id: str, sheets: Sequence[DataSheet]) -> str:
     """How the template checks a rule: as you type, partly, or only by the Validate button."""
-    compiled = [data.compiled for data in sheets]
-    live = any(r.rule == rule_id for c in compiled for r in c.rules)
-    missed = [u.reason for c in compiled for u in c.uncovered if u.rule == rule_id]
-    note = COVERAGE_TEXT[("partial" if missed else "live") if live else "none"]
     if rule_id == "missing-column":
         return "The template has every column; the Validate button checks the header"
-    if missed:
-        note += " (not as you type: " + "; ".join(dict.fromkeys(missed)) + ")"
-    return note
+    compiled = [data.compiled for data in sheets]
+    live = any(r.rule == rule_id for c in compiled for r in c.rules)
+    missed = "; ".join(
+        dict.fromkeys(u.reason for c in compiled for u in c.uncovered if u.rule == rule_id)
+    )
+    if live and missed:
+        return (
+            f"{COVERAGE_TEXT['partial']}; only the Validate button / headless check tests {missed}"
+        )
+    if live:
+        return COVERAGE_TEXT["live"]
+    return COVERAGE_TEXT["none"] + (f" ({missed})" if missed else "")
 
 
 def _rules(out: _Writer, pack: RulePack, sheets: Sequence[DataSheet]) -> None:
-    out.line("Rules", font=out.bold)
+    out.text("Rules", font=out.bold)
     out.line(
         "Rule id",
         "Severity",
@@ -198,9 +224,11 @@ def _rules(out: _Writer, pack: RulePack, sheets: Sequence[DataSheet]) -> None:
 
 
 def _traces(out: _Writer, sheets: Sequence[DataSheet]) -> None:
-    out.line("Highlighting rules (conditional formats), in priority order", font=out.bold)
+    out.text("Highlighting rules (conditional formats), in priority order", font=out.bold)
     out.line("Rule id", "Severity", "Column", "Cells", "Formula (for the first row)", font=out.bold)
     for data in sheets:
         for trace in data.traces:
             cells = "'" + data.title.replace("'", "''") + "'!" + trace.range
-            out.line(trace.rule, trace.severity, trace.column, cells, trace.formula)
+            out.line(
+                trace.rule, trace.severity, trace.column, cells, trace.formula, wrap_last=False
+            )
