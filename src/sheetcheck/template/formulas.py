@@ -20,13 +20,21 @@ Patterns translated (anything else is uncovered):
 * a literal without metacharacters, unanchored (``@``), anchored at the start (``^ABC``), the
   end (``xyz$``) or both;
 * ``^\\S+$``, ``^\\S*$`` and ``\\s`` (whitespace means the space character here);
-* sequences anchored at both ends of ``\\d``, ``[0-9]``, ``[A-Z]``, ``[a-z]``, ``[A-Za-z]``,
-  ``[A-Za-z0-9]``, ``[A-Za-z0-9 ]`` and literal characters, each optionally repeated ``{n}``,
-  the last one also ``{m,n}`` (``^[A-Z]{2}\\d{6}[A-D]$``, ``^[A-Za-z0-9 ]{1,12}$``).
+* sequences anchored at both ends of ``\\d``, character classes without negation or
+  shorthand escapes (``[A-Z]``, ``[A-Fa-f0-9_]``, ``[A-Za-z0-9 ]``) and literal characters,
+  each optionally repeated ``{n}``, the last one also ``{m,n}`` (``^[A-Z]{2}\\d{6}[A-D]$``,
+  ``^[A-Za-z0-9 ]{1,12}$``). Unbounded repeats (``+``, ``*``), alternation and groups are not.
 
 Known differences from the engine, by design of Excel: text is trimmed with ``TRIM``, which
-also collapses runs of inner spaces and leaves tabs and non-breaking spaces alone; a number
-pasted into a date column (not typed: date columns are text cells) counts as a real date.
+also collapses runs of inner spaces and leaves tabs and non-breaking spaces alone; text that
+looks like a number is read with the machine's decimal separator; a number pasted into a
+date column (not typed: date columns are text cells) counts as a real date.
+
+Two spreadsheet programs differ where the differential test (LibreOffice) cannot see it, so
+the formulas avoid those spots by construction: ``SUMPRODUCT`` products are coerced with
+``--`` (Excel counts TRUE as 0 there), ``IF``/``IFERROR`` never run over ranges (Excel before
+dynamic arrays needs them array-entered), ``DATE`` never sees a year before 1900 (Excel adds
+1900 to it) and Excel's phantom 29/2/1900 is refused explicitly.
 """
 
 from __future__ import annotations
