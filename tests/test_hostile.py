@@ -256,3 +256,17 @@ def test_openpyxl_refuses_entity_expansion(hostile_cases: dict[str, HostileCase]
     assert DEFUSEDXML, "defusedxml must be installed: openpyxl expands entities without it"
     with pytest.raises(ValueError, match="invalid XML"):
         openpyxl.load_workbook(hostile_cases["entity_bomb.xlsx"].path)
+
+
+def test_isolated_calls_from_threads_do_not_wait_for_each_other() -> None:
+    """A quick call finishes while a slow sibling (forked from another thread) still runs."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    limits = Limits(timeout_seconds=20)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        slow = pool.submit(run_isolated, sleep_for, 4, limits=limits)
+        time.sleep(0.3)
+        started = time.monotonic()
+        assert run_isolated(echo, "fast", limits=limits) == "fast"
+        assert time.monotonic() - started < 2
+        assert slow.result() == "woke"

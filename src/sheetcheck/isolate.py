@@ -25,6 +25,7 @@ import os
 import pickle
 import select
 import signal
+import struct
 import sys
 import tempfile
 import time
@@ -164,7 +165,10 @@ def _child(
         _die_with_parent()
         _set_limits(limits)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        view = memoryview(_message(func, args))
+        data = _message(func, args)
+        # Length first: the parent knows the message is complete without waiting for EOF
+        # (a sibling child forked meanwhile by another thread may hold the pipe open).
+        view = memoryview(struct.pack("<Q", len(data)) + data)
         while view:
             written = os.write(write_fd, view[:_CHUNK])
             view = view[written:]
@@ -222,8 +226,9 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
 def _collect(read_fd: int, timeout: float) -> tuple[bytes, bool]:
     """Read the child's whole message, or give up at the deadline: (data, timed_out)."""
     deadline = time.monotonic() + timeout
-    chunks: list[bytes] = []
-    while True:
+    received = bytearray()
+    expected: int | None = None
+    while expected is None or len(received) < expected + 8:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return b"", True
@@ -232,8 +237,11 @@ def _collect(read_fd: int, timeout: float) -> tuple[bytes, bool]:
             return b"", True
         chunk = os.read(read_fd, _CHUNK)
         if not chunk:
-            return b"".join(chunks), False
-        chunks.append(chunk)
+            return b"", False  # the child died before finishing its message
+        received += chunk
+        if expected is None and len(received) >= 8:
+            expected = struct.unpack_from("<Q", received)[0]
+    return bytes(received[8 : 8 + expected]), False
 
 
 def _reap(pid: int) -> int:
