@@ -468,11 +468,13 @@ def generic_case(name: str) -> Case:
         for key, sub in pack.related.items()
         if sub.origin == "sheet"
     }
-    return Case(pack, generic_rows(pack), related)
+    return Case(pack, with_gaps(generic_rows(pack)), related)
 
 
 CASES: dict[str, Callable[[], Case]] = {
-    "enrollment-history": lambda: Case(load_pack("enrollment-history"), differential_rows()),
+    "enrollment-history": lambda: Case(
+        load_pack("enrollment-history"), with_gaps(differential_rows())
+    ),
     "synthetic": lambda: Case(synthetic_pack(), synthetic_rows()),
     **{
         name: functools.partial(generic_case, name)
@@ -482,14 +484,27 @@ CASES: dict[str, Callable[[], Case]] = {
 }
 
 
+def with_gaps(rows: list[list[Any]]) -> list[list[Any]]:
+    """The rows with blank rows inside: one alone, then two together."""
+    width = len(rows[0])
+    blank: list[Any] = [None] * width
+    return [*rows[:40], blank, *rows[40:90], blank, list(blank), *rows[90:]]
+
+
 def _table(pack: RulePack, rows: list[list[Any]]) -> Table:
+    """The table a reader makes of the sheet: blank rows left out, row numbers kept."""
+    kept = [
+        (FIRST_ROW + offset, row)
+        for offset, row in enumerate(rows)
+        if any(value not in (None, "") for value in row)
+    ]
     return Table(
         sheet=pack.sheet_name or pack.sheet_title,
         header_row=1,
         header=[c.name for c in pack.columns],
         first_col=1,
-        row_numbers=list(range(FIRST_ROW, FIRST_ROW + len(rows))),
-        columns=[[row[i] for row in rows] for i in range(len(pack.columns))],
+        row_numbers=[number for number, _ in kept],
+        columns=[[row[i] for _, row in kept] for i in range(len(pack.columns))],
     )
 
 

@@ -296,3 +296,15 @@ def reference(compiler: Compiler, check: Check) -> list[Source]:
     if within:
         parts.append(Leaf(lambda f: f"{narrow(f)}>0"))
     return [Source(check.rule, column, all_of(parts), check.function.name)]
+
+
+@formula_for("blank-rows")
+def blank_rows(compiler: Compiler, check: Check) -> list[Source]:
+    """A row in use right below a blank row (inside the data), flagged on the key cell.
+
+    The row above the first data row is the header, never blank, so only gaps count.
+    """
+    names = [col.name for col in compiler.pack.columns]
+    above_blank = Leaf(lambda f: "LEN(TRIM(" + "&".join(f.previous(n) for n in names) + "))=0")
+    condition = all_of((compiler.when(check), above_blank))
+    return [Source(check.rule, compiler.pack.key_column, condition, check.function.name)]

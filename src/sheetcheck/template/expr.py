@@ -31,7 +31,8 @@ class Frame:
     the expanding range of rows from the first data row to the current one (``$E$2:$E2``).
     In array mode ``ref`` is the span. ``import_date`` is an absolute cell reference;
     ``lists`` gives a column's range on the hidden lists sheet, when it has one; ``related``
-    a related table's column range on its own sheet (table name, column name).
+    a related table's column range on its own sheet (table name, column name); ``previous``
+    a column's cell on the row above (``$E1`` for row 2: the header above the first row).
     """
 
     ref: Callable[[str], str]
@@ -39,11 +40,20 @@ class Frame:
     import_date: str
     lists: Callable[[str], str | None]
     related: Callable[[str, str], str] = field(default=lambda table, column: "")
+    previous: Callable[[str], str] = field(default=lambda column: "")
     array: bool = False
 
     def over_span(self) -> Frame:
         """The same frame with every reference widened to the expanding range (array mode)."""
-        return Frame(self.span, self.span, self.import_date, self.lists, self.related, array=True)
+        return Frame(
+            self.span,
+            self.span,
+            self.import_date,
+            self.lists,
+            self.related,
+            self.previous,
+            array=True,
+        )
 
 
 class Expr:

@@ -167,7 +167,10 @@ class Layout:
                 raise Untranslatable(f"the related table '{table}' is not a sheet of this workbook")
             return where
 
-        return Frame(ref, span, self.import_date, self.lists.get, related)
+        def previous(column: str) -> str:
+            return f"${self.sheet_columns[column]}{row - 1}"
+
+        return Frame(ref, span, self.import_date, self.lists.get, related, previous)
 
 
 @dataclass(frozen=True)
