@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,33 @@ from sheetcheck.template.workbook import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+# functions the formulas may use: all exist in Excel 2010 and in LibreOffice
+EXCEL_2010 = {
+    "AND",
+    "OR",
+    "NOT",
+    "IF",
+    "IFERROR",
+    "ISNUMBER",
+    "ISERROR",
+    "LEN",
+    "TRIM",
+    "FIND",
+    "MID",
+    "LEFT",
+    "RIGHT",
+    "VALUE",
+    "TEXT",
+    "EXACT",
+    "SUBSTITUTE",
+    "DATE",
+    "DAY",
+    "MONTH",
+    "EDATE",
+    "INT",
+    "MOD",
+    "SUMPRODUCT",
+}
 COMMITTED = ROOT / "workbook_templates"
 EH = "enrollment-history"
 
@@ -116,19 +144,22 @@ class TestCompiledRules:
         }
 
     @pytest.mark.parametrize("name", bundled_pack_names())
-    def test_sumproduct_counts_numbers(self, name: str) -> None:
-        """Every SUMPRODUCT coerces its booleans: Excel counts TRUE as 0 there, LibreOffice
-        as 1, so the differential test alone could not catch a missing ``--``."""
+    def test_formulas_are_portable(self, name: str) -> None:
+        """Only functions Excel 2010 has, no array constants, and every SUMPRODUCT coerces
+        its booleans (Excel counts TRUE as 0 there, LibreOffice as 1: the differential test
+        alone could not catch a missing ``--``)."""
         pack = load_pack(name)
         plans = plan_sheets(pack, TemplateOptions(data_rows=10))
         for plan in plans:
             compiled = compile_pack(plan.pack)
-            layout = layout_for(
-                plans, plan, {c.name: "'Lists'!$A$2:$A$3" for c in plan.pack.columns}
-            )
+            lists = {c.name: "'Lists'!$A$2:$A$3" for c in plan.pack.columns}
+            layout = layout_for(plans, plan, lists)
             for rule in compiled.rules:
                 formula = compiled.formula(rule, layout, 2)
-                assert formula.count("SUMPRODUCT(") == formula.count("SUMPRODUCT(--("), rule
+                code = re.sub(r'"(?:[^"]|"")*"', '""', formula)  # string literals aside
+                assert set(re.findall(r"([A-Z][A-Z0-9.]*)\(", code)) <= EXCEL_2010, rule
+                assert "{" not in code, rule
+                assert code.count("SUMPRODUCT(") == code.count("SUMPRODUCT(--("), rule
 
     @pytest.mark.parametrize("name", bundled_pack_names())
     def test_every_bundled_pack_compiles(self, name: str) -> None:

@@ -15,7 +15,10 @@ from ..packs import Check, Column
 from .expr import Expr, Frame, Leaf, Untranslatable, all_of, any_of, probe, text_literal
 from .formulas import Compiler, Source, ValueFormula, formula_for
 
-_SHAPES = '{"#/#/####","##/#/####","#/##/####","##/##/####"}'
+# d/m/yyyy with the digits turned into #; looked up with FIND in one delimited string (no
+# array constant, no MATCH wildcards). Text longer than 10 characters is never a date, which
+# also keeps two shapes joined by "|" from matching.
+_SHAPES = '"|#/#/####|##/#/####|#/##/####|##/##/####|"'
 EXCEL_FIRST_YEAR = 1900  # DATE() adds 1900 to smaller years, so earlier text cannot be a date
 
 
@@ -56,7 +59,11 @@ def _dmy_valid(r: str, earliest: dt.date) -> str:
         digits = f'SUBSTITUTE({digits},"{digit}","#")'
     day, month, year = _dmy_parts(t)
     date = f"DATE({year},{month},{day})"
-    tests = [f"ISNUMBER(MATCH({digits},{_SHAPES},0))", f"{year}>={earliest.year}"]
+    tests = [
+        f"LEN({t})<=10",
+        f'ISNUMBER(FIND("|"&{digits}&"|",{_SHAPES}))',
+        f"{year}>={earliest.year}",
+    ]
     if earliest.year == EXCEL_FIRST_YEAR:
         tests.append(f"OR({year}>{EXCEL_FIRST_YEAR},{month}<>2,{day}<>29)")
     tests += [f"DAY({date})={day}", f"MONTH({date})={month}"]
