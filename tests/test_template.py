@@ -291,6 +291,28 @@ class TestWorkbook:
         (kind,) = [v for v in sheet.data_validations.dataValidation if v.type == "list"]
         assert kind.errorStyle == "warning"
 
+    @pytest.mark.parametrize(
+        ("schema", "expected"),
+        [
+            ({"type": "integer", "minimum": 1, "maximum": 5}, ("whole", "between", "1", "5")),
+            ({"type": "number", "minimum": 0}, ("decimal", "greaterThanOrEqual", "0", None)),
+            ({"type": "number", "maximum": 9.5}, ("decimal", "lessThanOrEqual", "9.5", None)),
+            ({"type": "string", "maxLength": 12}, ("textLength", "between", "0", "12")),
+            ({"enum": [1, 2, 3, 6]}, ("list", None, "'Lists'!$A$2:$A$5", None)),
+            ({"type": "string", "pattern": "^A"}, (None, None, None, None)),
+        ],
+    )
+    def test_validation_kinds(self, tmp_path: Path, schema: Any, expected: Any) -> None:
+        """Each column keyword that Excel can enforce while typing becomes a data validation."""
+        from sheetcheck.packs import compile_pack as compile_rule_pack
+
+        data = _small_pack({"Value": {**schema, "x-sheetcheck": {"rule": "bad-value"}}})
+        target = tmp_path / "t.xlsx"
+        build_template(compile_rule_pack(data, "small"), target, data_rows=10)
+        sheet = load_workbook(target).worksheets[0]
+        (cells,) = [v for v in sheet.data_validations.dataValidation if str(v.sqref) == "A2:A11"]
+        assert (cells.type, cells.operator, cells.formula1, cells.formula2) == expected
+
     def test_formats_match_compiled_rules(self, template: Any) -> None:
         """One conditional format per compiled rule, filled in its severity's colour."""
         sheet = template["Enrollments"]
