@@ -428,6 +428,15 @@ class TestWriting:
             build_template(load_pack(EH), tmp_path / "t.xlsx", data_rows=rows)
         assert list(tmp_path.iterdir()) == []
 
+    def test_reserved_sheet_name(self, tmp_path: Path) -> None:
+        """A table named like the template's own sheets is refused, not silently renamed."""
+        from sheetcheck.packs import compile_pack as compile_rule_pack
+
+        data = _small_pack({"Kind": {"enum": ["A"], "x-sheetcheck": {"rule": "odd-kind"}}})
+        data["x-sheetcheck"]["sheet_title"] = "instructions"
+        with pytest.raises(TemplateError, match="used twice"):
+            build_template(compile_rule_pack(data, "small"), tmp_path / "t.xlsx")
+
     def test_wrong_extension(self, tmp_path: Path) -> None:
         """Templates are .xlsx; another extension is refused before anything is written."""
         with pytest.raises(TemplateError, match=r"\.xlsx"):

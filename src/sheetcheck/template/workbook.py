@@ -109,12 +109,19 @@ class SheetPlan:
 
 def plan_sheets(pack: RulePack, options: TemplateOptions) -> list[SheetPlan]:
     """The data sheets of the template of ``pack``, in order (its own table first)."""
-    plans = []
+    plans: list[SheetPlan] = []
+    reserved = {INSTRUCTIONS_SHEET.casefold(), LISTS_SHEET.casefold()}
     for related, table in tables_of(pack):
         rows = options.rows if related is None else options.related_rows.get(related, ())
         letters = {col.name: column_letter(i) for i, col in enumerate(table.columns, start=1)}
         last = FIRST_ROW - 1 + max(options.data_rows, len(rows))
         title = sheet_name(table.sheet_name or table.sheet_title)
+        if title.casefold() in reserved | {p.title.casefold() for p in plans}:
+            raise TemplateError(
+                f"{pack.source}: the sheet name '{title}' is used twice in the template "
+                f"(give the table another sheet_title; '{INSTRUCTIONS_SHEET}' and "
+                f"'{LISTS_SHEET}' are the template's own)"
+            )
         plans.append(SheetPlan(related, table, title, letters, last))
     return plans
 
