@@ -103,3 +103,10 @@ def test_a_row_naming_one_column_is_not_a_header() -> None:
     rows = [["Status", "of the export"], HEADER]
     match = find_header(PACK, grid(rows))
     assert match is not None and match.offset == 1
+
+
+def test_the_search_window_is_sheet_rows_1_to_20() -> None:
+    """A header on sheet row 20 is found, on row 21 it is not, wherever the data starts."""
+    assert find_header(PACK, grid([HEADER], first_row=20)) is not None
+    assert find_header(PACK, grid([HEADER], first_row=21)) is None
+    assert find_header(PACK, grid([["title"], HEADER], first_row=20)) is None

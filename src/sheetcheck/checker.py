@@ -202,11 +202,11 @@ def _locate(
         raise UsageError(f"{book.path}: no sheet named {sheet!r} (sheets: {known})")
     names = [sheet] if sheet is not None else list(book.sheet_names)
     candidates = [pack] if pack is not None else [load_pack(n) for n in bundled_pack_names()]
+    window = max(p.header_search_rows for p in candidates)
     for name in names:
-        grid = book.read_sheet(name)
-        match = _best_match(candidates, grid)
+        match = _best_match(candidates, book.read_sheet(name, nrows=window))
         if match is not None:
-            return match, grid
+            return match, book.read_sheet(name)  # the header search read only the top rows
     if not names:
         raise InputError(book.path, "the workbook has no sheets")
     raise _no_header(book.path, pack)

@@ -48,8 +48,10 @@ def is_header(pack: RulePack, header: HeaderMap) -> bool:
 
 
 def find_header(pack: RulePack, grid: SheetGrid) -> HeaderMatch | None:
-    """The first row of ``grid`` within the search window that is ``pack``'s header."""
-    for offset, row in enumerate(grid.rows[: pack.header_search_rows]):
+    """The first row of ``grid`` within the search window (sheet rows 1 to 20 by default)
+    that is ``pack``'s header."""
+    window = max(0, pack.header_search_rows - grid.first_row + 1)
+    for offset, row in enumerate(grid.rows[:window]):
         if not row:
             continue
         header = map_header(pack, [_text(v) for v in row])

