@@ -38,7 +38,7 @@ def issue(
         column=None,
         cell=cell,
         value=value,
-        message=message if message is not None else f"{rule} at {cell or row}",
+        what=message if message is not None else f"{rule} at {cell or row}",
         fix=fix,
     )
 

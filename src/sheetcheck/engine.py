@@ -505,7 +505,7 @@ class _ValueNormalizer:
         keyed by (type, value) instead, so TRUE never borrows the verdict of 1.
         """
         if bool in set(map(type, raw)):
-            typed = self._typed_memo = {}
+            typed = self._typed_memo = {(type(None), None): None, (str, ""): None}
 
             def by_type(value: CellValue) -> Norm | None:
                 key = (value.__class__, value)
@@ -666,20 +666,18 @@ def _placeholders(rule: Any) -> frozenset[str]:
     return frozenset(names)
 
 
+@functools.lru_cache(maxsize=4096)
 def _sentence(text: str) -> str:
+    """``text`` ending in a full stop; cached, so a rule's fixed texts stay one shared object."""
     return text if not text or text.endswith((".", "?", "!")) else text + "."
 
 
 def _message_parts(rule: Any, fields: Mapping[str, Any]) -> dict[str, str]:
-    """The issue's message and its three parts, placeholders filled."""
-    what = _sentence(_fill(rule.message, fields))
-    why = _sentence(_fill(rule.why, fields))
-    fix = _sentence(_fill(rule.fix, fields))
+    """The issue's what, why and fix, placeholders filled."""
     return {
-        "message": " ".join(p for p in (what, why, fix) if p),
-        "what": what,
-        "why": why,
-        "fix": fix,
+        "what": _sentence(_fill(rule.message, fields)),
+        "why": _sentence(_fill(rule.why, fields)),
+        "fix": _sentence(_fill(rule.fix, fields)),
     }
 
 

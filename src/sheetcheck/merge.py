@@ -222,7 +222,6 @@ class _Located:
             value=value
             if isinstance(value, (str, int, float, bool)) or value is None
             else str(value),
-            message=" ".join(parts),
             what=parts[0],
             why=parts[1],
             fix=parts[2],

@@ -103,9 +103,10 @@ class Table:
 class Issue:
     """One problem found, with its location.
 
-    ``message`` is the full plain-English text: what is wrong (with the value), why the target
-    system cares, and how to fix it. ``what``, ``why`` and ``fix`` are its three parts, for
-    places that show them separately (grouped text report, cell notes).
+    ``what`` says what is wrong (with the value and the cell), ``why`` why the target system
+    cares, ``fix`` how to fix it; ``message`` is the three together, the plain-English text
+    every report shows. Only the parts are stored: ``why`` and most ``fix`` texts are the
+    rule's own, shared by every issue of that rule, which keeps a million issues affordable.
     """
 
     rule: str
@@ -115,10 +116,13 @@ class Issue:
     column: str | None
     cell: str | None
     value: Any
-    message: str
-    fix: str = ""
-    what: str = ""
+    what: str
     why: str = ""
+    fix: str = ""
+
+    @property
+    def message(self) -> str:
+        return " ".join(part for part in (self.what, self.why, self.fix) if part)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -174,11 +174,12 @@ def _position(issue: Issue, key_col: int) -> tuple[int, int] | None:
 
 
 def note_text(issues: list[Issue]) -> str:
-    """A flagged cell's note: each problem with its rule id, message and fix."""
+    """A flagged cell's note: each problem with its rule id, what is wrong, why, and the fix."""
     parts = []
     for issue in sorted(issues, key=lambda i: (SEVERITY_ORDER[i.severity], i.rule)):
-        text = f"{issue.severity.upper()} {issue.rule}: {issue.message}"
-        if issue.fix and issue.fix not in issue.message:
+        text = " ".join(p for p in (issue.what, issue.why) if p)
+        text = f"{issue.severity.upper()} {issue.rule}: {text}"
+        if issue.fix:
             text += f"\nFix: {issue.fix}"
         parts.append(text)
     return "\n\n".join(parts)
