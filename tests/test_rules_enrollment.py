@@ -370,3 +370,9 @@ def test_messages_say_what_why_and_fix() -> None:
     assert issue.message.startswith(issue.what)
     assert issue.why in issue.message and issue.fix in issue.message
     assert "E2" in issue.what and "31/02/2025" in issue.what
+
+
+def test_a_boolean_cell_does_not_make_empty_cells_invalid() -> None:
+    """TRUE in one score cell is invalid; the empty score cells of other rows stay empty."""
+    rows = [row(status="Passed", score=True), row(status="Completed", login="b@school.org")]
+    assert found(rows, "invalid-score") == {(2, SC, "invalid-score")}
