@@ -73,22 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check(commands)
     _add_clean(commands)
     _add_rules(commands)
-    for module in ("template", "excel", "export"):
-        _register_optional(module, commands)
+    # Subcommands that live with their feature; each module adds its own parser.
+    from .excel.addin import register_cli as add_excel
+    from .export import register_cli as add_export
+    from .template import register_cli as add_template
+
+    add_template(commands)
+    add_excel(commands)
+    add_export(commands)
     return parser
-
-
-def _register_optional(module: str, commands: argparse._SubParsersAction) -> None:
-    """Subcommands whose modules register themselves (templates, Excel, export)."""
-    import importlib
-
-    try:
-        mod = importlib.import_module(f"sheetcheck.{module}")
-        register = getattr(mod, "register_cli", None)
-    except ImportError:
-        return
-    if register is not None:
-        register(commands)
 
 
 def _add_check(commands: argparse._SubParsersAction) -> None:
