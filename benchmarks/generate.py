@@ -8,15 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-HEADER = [
-    "Login ID",
-    "Course Name",
-    "Enrollment Status",
-    "Enrollment Score",
-    "Enrollment Created Date",
-    "Enrollment Started Date",
-    "Enrollment Completed Date",
-]
+from sheetcheck.packs import load_pack
+
+HEADER = [column.name for column in load_pack("enrollment-history").columns]
 COURSES = [
     f"Course {n:03d}: {topic}"
     for n, topic in enumerate(

@@ -10,15 +10,7 @@ from sheetcheck.engine import Context, check_table
 from sheetcheck.model import Issue, Table
 from sheetcheck.packs import load_pack
 
-HEADER = [
-    "Login ID",
-    "Course Name",
-    "Enrollment Status",
-    "Enrollment Score",
-    "Enrollment Created Date",
-    "Enrollment Started Date",
-    "Enrollment Completed Date",
-]
+HEADER = [column.name for column in load_pack("enrollment-history").columns]
 SHORT = dict(
     zip(
         ("login", "course", "status", "score", "created", "started", "completed"),

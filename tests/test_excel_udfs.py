@@ -12,16 +12,9 @@ from typing import Any
 import pytest
 
 from sheetcheck.excel import udfs, udfs_desktop
+from sheetcheck.packs import load_pack
 
-HEADER = [
-    "Login ID",
-    "Course Name",
-    "Enrollment Status",
-    "Enrollment Score",
-    "Enrollment Created Date",
-    "Enrollment Started Date",
-    "Enrollment Completed Date",
-]
+HEADER = [column.name for column in load_pack("enrollment-history").columns]
 MARCH_1 = dt.date(2025, 3, 1)
 
 

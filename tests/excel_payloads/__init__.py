@@ -15,16 +15,10 @@ from typing import Any
 
 import xlwings as xw
 
+from sheetcheck.packs import load_pack
+
 IMPORT_DATE = dt.date(2025, 6, 30)
-HEADER = [
-    "Login ID",
-    "Course Name",
-    "Enrollment Status",
-    "Enrollment Score",
-    "Enrollment Created Date",
-    "Enrollment Started Date",
-    "Enrollment Completed Date",
-]
+HEADER = [column.name for column in load_pack("enrollment-history").columns]
 
 
 def iso(day: dt.date) -> str:

@@ -17,18 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from sheetcheck.packs import load_pack
+
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-HEADER = [
-    "Login ID",
-    "Course Name",
-    "Enrollment Status",
-    "Enrollment Score",
-    "Enrollment Created Date",
-    "Enrollment Started Date",
-    "Enrollment Completed Date",
-]
+HEADER = [column.name for column in load_pack("enrollment-history").columns]
 
 
 @dataclass(frozen=True)
