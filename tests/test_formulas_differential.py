@@ -362,10 +362,10 @@ def synthetic_rows() -> list[list[Any]]:
 def edge_values(column: Column) -> list[Any]:
     """Values at and around a column's rules, read from its schema (any pack)."""
     schema = column.schema
-    if column.function is not None and column.function.name == "dmy-date":
+    if column.function is not None and column.function.name == "dmy-date" and not column.args:
         texts = [d for d in DATES if isinstance(d, str) and d][::2]
         return [*texts, *VALID_DATES, "", None]
-    if column.function is not None and column.function.name == "dmy-date-since":
+    if column.function is not None and column.function.name == "dmy-date":
         return [
             *VALID_DATES,
             "1/1/1900",

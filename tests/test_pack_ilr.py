@@ -16,11 +16,11 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from sheetcheck.checks import dmy_date
 from sheetcheck.checks_ilr import (
     add_years,
     checksum_mod11,
     collection_period,
-    dmy_date_since,
     export_date,
     period_label,
 )
@@ -559,9 +559,9 @@ def test_add_years(day: dt.date, years: int, expected: dt.date) -> None:
         ("31/12/1899", None),
     ],
 )
-def test_dmy_date_since(value: Any, expected: dt.date | None) -> None:
-    """dmy-date's rules with an earlier floor (here 1/1/1900)."""
-    assert dmy_date_since(value, {"earliest": "1900-01-01"}).typed == expected
+def test_dmy_date_with_an_earlier_floor(value: Any, expected: dt.date | None) -> None:
+    """dmy-date's rules with an earlier floor (here 1/1/1900, for birth dates)."""
+    assert dmy_date(value, {"earliest": "1900-01-01"}).typed == expected
 
 
 @pytest.mark.parametrize(

@@ -10,17 +10,31 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .dates import format_dmy, parse_dmy
+from .dates import EARLIEST, format_dmy, parse_dmy
 from .engine import Context, TableView, display_value
 from .functions import Finding, ValueResult, check_function
 
 _COLUMNS = {"type": "array", "items": {"type": "string"}, "minItems": 1}
 
 
-@check_function("dmy-date", "value", {"type": "object", "additionalProperties": False})
+@check_function(
+    "dmy-date",
+    "value",
+    {
+        "type": "object",
+        "properties": {
+            "earliest": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+        },
+        "additionalProperties": False,
+    },
+)
 def dmy_date(value: Any, args: Mapping[str, Any]) -> ValueResult:
-    """A date cell: a real date, or text in d/m/yyyy; typed value is a ``datetime.date``."""
-    verdict = parse_dmy(value)
+    """A date cell: a real date, or text in d/m/yyyy; typed value is a ``datetime.date``.
+
+    ``earliest`` (ISO, default 1970-01-01) is the first date accepted: birth dates need 1900.
+    """
+    earliest = dt.date.fromisoformat(args["earliest"]) if "earliest" in args else EARLIEST
+    verdict = parse_dmy(value, earliest)
     if verdict.ok:
         return ValueResult(verdict.date)
     finding = {"reason": verdict.reason, "suggestion": verdict.suggestion}

@@ -1,8 +1,8 @@
 """Check functions written for learner records between MIS systems (the ILR-style pack).
 
 Most of them are generic and any pack may use them: ``checksum-mod11`` (check digits such as
-the ULN's or the NHS number's), ``dmy-date-since`` (d/m/yyyy with a chosen earliest date, for
-birth dates before 1970), ``export-date`` (lenient dates in another system's export),
+the ULN's or the NHS number's; birth dates before 1970 use ``dmy-date`` with an ``earliest``
+argument), ``export-date`` (lenient dates in another system's export),
 ``date-compare`` (one date against others, optionally shifted by whole years),
 ``conflicting-values`` (rows sharing a key but disagreeing elsewhere) and
 ``collection-period-shift`` (a later date moving a row into another monthly period of an
@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from . import checks_reconcile  # noqa: F401  (registers learner-reconciliation for ilr-learners)
-from .dates import format_dmy, parse_dmy
+from .dates import format_dmy
 from .engine import Context, TableView
 from .functions import Finding, ValueResult, check_function
 
@@ -92,34 +92,6 @@ def _digits_text(value: Any) -> str | None:
 
 def _bad(reason: str) -> ValueResult:
     return ValueResult(None, ({"reason": reason},))
-
-
-@check_function(
-    "dmy-date-since",
-    "value",
-    {
-        "type": "object",
-        "required": ["earliest"],
-        "properties": {"earliest": {"type": "string", "pattern": _ISO_DATE}},
-        "additionalProperties": False,
-    },
-)
-def dmy_date_since(value: Any, args: Mapping[str, Any]) -> ValueResult:
-    """Like ``dmy-date``, but dates from ``earliest`` (ISO) on are accepted, not from 1970.
-
-    For birth dates: adult learners were born long before 1/1/1970. Everything that is not a
-    plain date is judged (with its reason and suggestion) exactly as ``dmy-date`` judges it.
-    """
-    earliest = _iso(args["earliest"])
-    day = _plain_date(value)
-    if day is None:
-        verdict = parse_dmy(value)
-        if verdict.ok:
-            return ValueResult(verdict.date)
-        return ValueResult(None, ({"reason": verdict.reason, "suggestion": verdict.suggestion},))
-    if day < earliest:
-        return _bad(f"is before {format_dmy(earliest)}, which cannot be right")
-    return ValueResult(day)
 
 
 def _plain_date(value: Any) -> dt.date | None:
@@ -387,7 +359,6 @@ __all__ = [
     "collection_period_shift",
     "conflicting_values",
     "date_compare",
-    "dmy_date_since",
     "export_date",
     "period_label",
 ]

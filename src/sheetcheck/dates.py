@@ -52,48 +52,58 @@ def _make(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
-def _accept(day: dt.date) -> DateVerdict:
-    if day < EARLIEST:
-        return DateVerdict(None, "is before 1/1/1970, which the target does not accept")
+def _accept(day: dt.date, earliest: dt.date) -> DateVerdict:
+    if day < earliest:
+        return DateVerdict(
+            None, f"is before {format_dmy(earliest)}, which the target does not accept"
+        )
     return DateVerdict(day)
 
 
-def _suggest(day: dt.date | None) -> str:
-    return format_dmy(day) if day is not None and day >= EARLIEST else ""
+def _suggest(day: dt.date | None, earliest: dt.date) -> str:
+    return format_dmy(day) if day is not None and day >= earliest else ""
 
 
-def parse_dmy(value: object) -> DateVerdict:
-    """Read one cell of a date column. Empty cells are the caller's business (not passed here)."""
+def parse_dmy(value: object, earliest: dt.date = EARLIEST) -> DateVerdict:
+    """Read one cell of a date column. Empty cells are the caller's business (not passed here).
+
+    Dates before ``earliest`` (1/1/1970 unless a column says otherwise, as birth dates do)
+    are rejected.
+    """
     if isinstance(value, dt.datetime):
         if value.time() != dt.time(0, 0):
             return DateVerdict(
-                None, "has a time of day, which the target does not accept", _suggest(value.date())
+                None,
+                "has a time of day, which the target does not accept",
+                _suggest(value.date(), earliest),
             )
-        return _accept(value.date())
+        return _accept(value.date(), earliest)
     if isinstance(value, dt.date):
-        return _accept(value)
+        return _accept(value, earliest)
     if isinstance(value, dt.time):
         return DateVerdict(None, "is a time of day, not a date")
     if isinstance(value, bool):
         return DateVerdict(None, "is TRUE/FALSE, not a date")
     if isinstance(value, (int, float)):
-        return _parse_number(value)
+        return _parse_number(value, earliest)
     if isinstance(value, str):
-        return _parse_text(value.strip())
+        return _parse_text(value.strip(), earliest)
     return DateVerdict(None, f"is {value}, not a date")
 
 
-def _parse_number(value: float) -> DateVerdict:
+def _parse_number(value: float, earliest: dt.date) -> DateVerdict:
     # A number in a date column is usually a date whose cell lost its date format on export.
-    if float(value).is_integer() and 25569 <= value <= 2958465:
+    if float(value).is_integer() and 1 <= value <= 2958465:
         day = EXCEL_EPOCH + dt.timedelta(days=int(value))
         return DateVerdict(
-            None, "is a number, not a date (it may be an Excel date serial)", _suggest(day)
+            None,
+            "is a number, not a date (it may be an Excel date serial)",
+            _suggest(day, earliest),
         )
     return DateVerdict(None, "is a number, not a date")
 
 
-def _parse_text(text: str) -> DateVerdict:
+def _parse_text(text: str, earliest: dt.date) -> DateVerdict:
     if not text:
         return DateVerdict(None, "is blank")
     match = _DMY.fullmatch(text)
@@ -101,18 +111,18 @@ def _parse_text(text: str) -> DateVerdict:
         day_, month, year = (int(g) for g in match.groups())
         parsed = _make(year, month, day_)
         if parsed is not None:
-            return _accept(parsed)
+            return _accept(parsed, earliest)
         swapped = _make(year, day_, month)  # only valid as m/d/yyyy?
         if swapped is not None:
             return DateVerdict(
                 None,
                 "is not a real date as day/month/year (it looks like month/day/year)",
-                _suggest(swapped),
+                _suggest(swapped, earliest),
             )
         return DateVerdict(None, "is not a real date (no such day in that month)")
     match = _TIME_TAIL.fullmatch(text)
     if match:
-        inner = _parse_text(match.group(1).strip())
+        inner = _parse_text(match.group(1).strip(), earliest)
         guess = format_dmy(inner.date) if inner.date else inner.suggestion
         return DateVerdict(None, "has a time of day, which the target does not accept", guess)
     match = _ISO.fullmatch(text)
@@ -121,7 +131,7 @@ def _parse_text(text: str) -> DateVerdict:
         return DateVerdict(
             None,
             "is written year-month-day; the target reads d/m/yyyy",
-            _suggest(_make(year, month, day_)),
+            _suggest(_make(year, month, day_), earliest),
         )
     match = _DMY_SHORT_YEAR.fullmatch(text)
     if match:
@@ -129,7 +139,7 @@ def _parse_text(text: str) -> DateVerdict:
         return DateVerdict(
             None,
             "has a two-digit year; write all four digits",
-            _suggest(_make(2000 + year, month, day_)),
+            _suggest(_make(2000 + year, month, day_), earliest),
         )
     match = _DMY_OTHER_SEP.fullmatch(text)
     if match:
@@ -137,9 +147,9 @@ def _parse_text(text: str) -> DateVerdict:
         return DateVerdict(
             None,
             "uses the wrong separator; use slashes (d/m/yyyy)",
-            _suggest(_make(year, month, day_)),
+            _suggest(_make(year, month, day_), earliest),
         )
-    return DateVerdict(None, "is not a date in d/m/yyyy", _suggest(_guess_words(text)))
+    return DateVerdict(None, "is not a date in d/m/yyyy", _suggest(_guess_words(text), earliest))
 
 
 def _guess_words(text: str) -> dt.date | None:

@@ -90,14 +90,10 @@ def _date_formula(col: Column, earliest: dt.date) -> ValueFormula:
 
 @formula_for("dmy-date")
 def dmy_date(compiler: Compiler, col: Column) -> ValueFormula:
-    """A real date cell without a time, or text d/m/yyyy, from 1/1/1970 (dates.parse_dmy)."""
-    return _date_formula(col, EARLIEST)
-
-
-@formula_for("dmy-date-since")
-def dmy_date_since(compiler: Compiler, col: Column) -> ValueFormula:
-    """Like dmy-date, from the ``earliest`` argument on (birth dates)."""
-    return _date_formula(col, dt.date.fromisoformat(col.args["earliest"]))
+    """A real date cell without a time, or text d/m/yyyy, from 1/1/1970 or the column's
+    ``earliest`` argument on (dates.parse_dmy)."""
+    earliest = col.args.get("earliest")
+    return _date_formula(col, dt.date.fromisoformat(earliest) if earliest else EARLIEST)
 
 
 @formula_for("checksum-mod11")
