@@ -7,6 +7,8 @@ issues with the rule's id, severity, message and location.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import operator
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -55,29 +57,35 @@ def dmy_date(value: Any, args: Mapping[str, Any]) -> ValueResult:
 def date_order(view: TableView, args: Mapping[str, Any], context: Context) -> Iterator[Finding]:
     """Dates that must not go backwards, in the order the columns are listed.
 
-    Reported once per row, on the later column of the first pair found out of order (a later
-    column is compared with every earlier one, nearest first).
+    Reported on every later column that is before an earlier one, naming the nearest such
+    earlier column.
     """
     names = [c for c in args["columns"] if view.has(c)]
-    typed = [view.typed(c) for c in names]
-    for index in view.rows:
-        for later in range(1, len(names)):
-            value = typed[later][index]
-            if value is None:
-                continue
-            for earlier in range(later - 1, -1, -1):
-                other = typed[earlier][index]
-                if other is not None and other > value:
-                    yield Finding(
-                        index,
-                        names[later],
-                        {
-                            "other_column": view.label(names[earlier]),
-                            "other_value": format_dmy(other),
-                            "other_cell": view.cell(names[earlier], index),
-                        },
-                    )
-                    break
+    rows = view.rows
+    full = isinstance(rows, range) and rows == range(len(view.typed(names[0]) if names else []))
+    columns = [view.typed(c) if full else [view.typed(c)[i] for i in rows] for c in names]
+    found: dict[tuple[int, int], int] = {}  # (position in rows, later column) -> earlier column
+    for later in range(1, len(names)):
+        for earlier in range(later - 1, -1, -1):
+            after = map(_after, columns[earlier], columns[later])
+            for position in itertools.compress(itertools.count(), after):
+                found.setdefault((position, later), earlier)
+    for (position, later), earlier in sorted(found.items()):
+        index = rows[position]
+        yield Finding(
+            index,
+            names[later],
+            {
+                "other_column": view.label(names[earlier]),
+                "other_value": format_dmy(view.typed(names[earlier])[index]),
+                "other_cell": view.cell(names[earlier], index),
+            },
+        )
+
+
+def _after(earlier: Any, later: Any) -> bool:
+    """The earlier column's date is after the later column's (both present)."""
+    return earlier is not None and later is not None and earlier > later
 
 
 @check_function(
@@ -99,16 +107,18 @@ def duplicate_rows(view: TableView, args: Mapping[str, Any], context: Context) -
     fold = bool(args.get("ignore_case"))
     columns = [_folded(view.json(c)) if fold else view.json(c) for c in args["key"]]
     keys = list(zip(*columns, strict=True))
+    rows = view.rows
+    if not (isinstance(rows, range) and rows == range(len(keys))):
+        keys = [keys[i] for i in rows]
     empty = (None,) * len(columns)
-    first: dict[tuple[Any, ...], int] = {}
-    setdefault = first.setdefault
-    for index in view.rows:
-        key = keys[index]
-        if key == empty:
-            continue
-        seen = setdefault(key, index)
-        if seen != index:
-            yield Finding(index, None, {"first_row": view.row_number(seen)})
+    positions = range(len(keys))
+    # Each row's first occurrence, computed at C speed; a row is a repeat where it differs.
+    seen: dict[tuple[Any, ...], int] = {}
+    firsts: list[int] = list(map(seen.setdefault, keys, positions))
+    for position in itertools.compress(positions, map(operator.ne, firsts, positions)):
+        if keys[position] != empty:
+            first_row = view.row_number(rows[firsts[position]])
+            yield Finding(rows[position], None, {"first_row": first_row})
 
 
 class _FoldMemo(dict[Any, Any]):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import itertools
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -209,6 +210,7 @@ class _TableChecker:
     ) -> None:
         self.pack = pack
         self.related = related or {}
+        self.import_date_text = format_dmy(context.import_date)
         self.table = table
         self.context = context
         self.header = map_header(pack, table.header)
@@ -272,14 +274,15 @@ class _TableChecker:
         raw = self.raw(col.name)
         norms = normalize.column(raw)
         self.norms[col.name] = norms
-        bad = {id(n) for n in normalize.distinct() if n is not None and n.findings}
+        bad = {n for n in normalize.distinct() if n is not None and n.findings}
         if not bad:
             return
-        for index, norm in enumerate(norms):
-            if id(norm) in bad:
-                assert norm is not None
-                for rule_id, params in norm.findings:
-                    self._emit(rule_id, col.name, index, params)
+        # Norms hash by identity: the rows holding a bad value are found at C speed.
+        for index in itertools.compress(itertools.count(), map(bad.__contains__, norms)):
+            norm = norms[index]
+            assert norm is not None
+            for rule_id, params in norm.findings:
+                self._emit(rule_id, col.name, index, params)
 
     # ---- row rules: JSON Schema over the projection each rule reads
     def _row_rules(self) -> None:
@@ -363,7 +366,7 @@ class _TableChecker:
             "row": row,
             "value": display_value(value),
             "value_q": quote(value),
-            "import_date": format_dmy(self.context.import_date),
+            "import_date": self.import_date_text,
             "suggestion": "",
             "suggestion_text": "",
             "reason": "",
