@@ -11,6 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# The machine running the suite is shared and noisy: property tests judge results, not speed.
+settings.register_profile("sheetcheck", deadline=None, print_blob=True)
+settings.load_profile("sheetcheck")
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"

@@ -202,10 +202,11 @@ class CalamineReader(WorkbookReader):
             return self._parse(name)
         # Big sheet: scan on a thread while calamine parses (both release the GIL mostly).
         outcome: dict[str, Any] = {}
+        archive = self._archive
 
         def work() -> None:
             try:
-                outcome["scan"] = scan_sheet(self.path, self._archive, part, self._limits)  # type: ignore[arg-type]
+                outcome["scan"] = scan_sheet(self.path, archive, part, self._limits)
             except BaseException as exc:  # handed to the main thread
                 outcome["error"] = exc
 

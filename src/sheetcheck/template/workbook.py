@@ -13,12 +13,12 @@ import datetime as dt
 import math
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..atomic import replacing
 from ..errors import SheetcheckError
 from ..model import Severity, column_letter
 from ..packs import Column, RulePack
@@ -382,24 +382,11 @@ def _save(book: Any, target: Path) -> Path:
         raise TemplateError(f"{target}: the folder {folder} does not exist")
     if target.suffix.lower() not in (".xlsx", ".xlsm"):
         raise TemplateError(f"{target}: a template must be written as .xlsx")
-    handle, temp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".xlsx", dir=folder)
-    os.close(handle)
     try:
-        book.save(temp)
-        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
-        os.replace(temp, target)
+        with replacing(target) as temp:
+            book.save(temp)
     except OSError as err:
-        Path(temp).unlink(missing_ok=True)
         raise TemplateError(
             f"{target}: cannot write the template ({err.strerror or err})"
         ) from None
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
     return target
-
-
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
