@@ -180,12 +180,10 @@ def build_addin(spec: AddinSpec, directory: Path, interpreter: str = "") -> Path
                 data = data.replace(b"<dc:title />", f"<dc:title>{spec.title}</dc:title>".encode())
             out.writestr(info, data)
     directory.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    try:
+    from ..atomic import replacing
+
+    with replacing(target) as partial:  # never a half-written add-in under the real name
         partial.write_bytes(buffer.getvalue())
-        partial.replace(target)  # never a half-written add-in under the real name
-    finally:
-        partial.unlink(missing_ok=True)
     return target
 
 
