@@ -185,6 +185,19 @@ def normalize_table(pack: RulePack, table: Table) -> dict[str, list[Norm | None]
     }
 
 
+class IssueWriter:
+    """Issues worded exactly as the engine words its own, for checks made outside it (the
+    cross-file duplicates of ``--merge``)."""
+
+    def __init__(self, pack: RulePack, table: Table, context: Context | None = None) -> None:
+        self._checker = _TableChecker(pack, table, context or Context())
+
+    def issue(
+        self, rule_id: str, index: int, params: Mapping[str, Any], column: str | None = None
+    ) -> Issue:
+        return self._checker.issue(rule_id, column, index, params)
+
+
 def _missing_sheet(pack: RulePack, sub: RulePack, table: Table) -> Issue:
     rule = pack.rules.get("missing-sheet") or _builtin_rule("missing-sheet")
     fields = {"sheet": sub.sheet_name or sub.title, "title": sub.title}
@@ -314,6 +327,12 @@ class _TableChecker:
     def _emit(
         self, rule_id: str, column: str | None, index: int | None, params: Mapping[str, Any]
     ) -> None:
+        self.issues.append(self.issue(rule_id, column, index, params))
+
+    def issue(
+        self, rule_id: str, column: str | None, index: int | None, params: Mapping[str, Any]
+    ) -> Issue:
+        """The issue ``rule_id`` raises on table row ``index`` (None: the whole table)."""
         rule = self.pack.rules.get(rule_id) or _builtin_rule(rule_id)
         table = self.table
         if index is None:
@@ -336,17 +355,15 @@ class _TableChecker:
             value=value,
         )
         fields.update(params)
-        self.issues.append(
-            Issue(
-                rule=rule_id,
-                severity=rule.severity,
-                sheet=table.sheet,
-                row=row,
-                column=header_text,
-                cell=cell,
-                value=json_value(value),
-                **_message_parts(rule, fields),
-            )
+        return Issue(
+            rule=rule_id,
+            severity=rule.severity,
+            sheet=table.sheet,
+            row=row,
+            column=header_text,
+            cell=cell,
+            value=json_value(value),
+            **_message_parts(rule, fields),
         )
 
     def _message_fields(
@@ -379,6 +396,8 @@ class _TableChecker:
                 if col in self.norms:
                     norm = self.norms[col][index]
                     fields[name] = display_value(norm.json if norm is not None else None)
+                elif col in self.header.positions:
+                    fields[name] = display_value(self.raw(col)[index])
                 else:
                     fields[name] = ""
         return fields

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .checker import CheckOptions, check_file
-from .engine import Context, check_table, display_value, map_header, quote
+from .engine import Context, IssueWriter, check_table, display_value, map_header
 from .errors import InputError, PackError, SheetcheckError, UsageError
 from .model import CellValue, FileReport, Issue, Report, Table, cell_ref, sort_key
 from .packs import RulePack, load_pack
@@ -172,6 +172,7 @@ class _Located:
         self.table = table
         self.name = os.path.basename(path)
         self.positions = map_header(pack, table.header).positions
+        self.writer = IssueWriter(pack, table)
 
     def keys(self, columns: Sequence[str], fold: bool) -> list[tuple[Any, ...] | None] | None:
         if not all(c in self.positions for c in columns):
@@ -193,48 +194,7 @@ class _Located:
         return cell_ref(self.row(index), self.table.col_number(self._position()))
 
     def issue(self, rule_id: str, index: int, params: Mapping[str, Any]) -> Issue:
-        rule = self.pack.rules[rule_id]
-        position = self._position()
-        value = self.table.columns[position][index] if self.table.columns else None
-        fields: dict[str, Any] = {
-            "column": self.table.header[position] if self.table.header else "",
-            "cell": self.cell(index),
-            "row": self.row(index),
-            "value": display_value(value),
-            "value_q": quote(value),
-            "suggestion_text": "",
-        }
-        for name, column in self.pack.row_fields.items():
-            at = self.positions.get(column)
-            fields[name] = display_value(self.table.columns[at][index]) if at is not None else ""
-        fields.update(params)
-        parts = [
-            _sentence(template.format_map(_Blank(fields)))
-            for template in (rule.message, rule.why, rule.fix)
-        ]
-        return Issue(
-            rule=rule.id,
-            severity=rule.severity,
-            sheet=self.table.sheet,
-            row=self.row(index),
-            column=str(fields["column"]),
-            cell=self.cell(index),
-            value=value
-            if isinstance(value, (str, int, float, bool)) or value is None
-            else str(value),
-            what=parts[0],
-            why=parts[1],
-            fix=parts[2],
-        )
-
-
-class _Blank(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
-def _sentence(text: str) -> str:
-    return text if not text or text.endswith((".", "?", "!")) else text + "."
+        return self.writer.issue(rule_id, index, params)
 
 
 def _key_text(value: CellValue, fold: bool) -> str | None:
