@@ -30,7 +30,7 @@ def _safe(value: Any) -> Any:
 
 
 def write_csv(report: Report, out: TextIO) -> None:
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180; a CR inside a field gets quoted
     writer.writerow(COLUMNS)
     for item in report.files:
         for issue in item.issues:
