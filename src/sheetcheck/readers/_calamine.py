@@ -262,7 +262,7 @@ def _interned_rows(sheet: Any, first_row: int) -> list[list[Any]]:
     is interned as it arrives: 657 MB peak, about 0.5 s more, and the engine's per-value
     memos then hit by identity.
     """
-    memo: dict[str, str] = {}
+    memo: dict[str, str | None] = {"": None}  # an empty cell becomes None on the way in
     intern = memo.setdefault
     rows = itertools.islice(sheet.iter_rows(), first_row - 1, None)  # iter_rows starts at row 1
     return [[intern(v, v) if v.__class__ is str else v for v in row] for row in rows]
