@@ -104,6 +104,23 @@ def write_xlsx(path: Path, rows: Sequence[Sequence[Any]], title: str = "Enrollme
     return path
 
 
+def colour_box(image: Any, rgb: str, tolerance: int = 10) -> tuple[int, int, int, int] | None:
+    """Bounding box (left, top, right, bottom) of the pixels of a PIL image close to colour
+    ``rgb`` ('FFC7CE'); None when only stray (anti-aliased) pixels have it."""
+    want = tuple(int(rgb[k : k + 2], 16) for k in (0, 2, 4))
+    width, height = image.size
+    pixels = image.load()
+    xs, ys = [], []
+    for y in range(height):
+        for x in range(width):
+            if all(abs(a - b) <= tolerance for a, b in zip(pixels[x, y][:3], want, strict=True)):
+                xs.append(x)
+                ys.append(y)
+    if len(xs) < 50:  # stray anti-aliased pixels are not a filled cell
+        return None
+    return min(xs), min(ys), max(xs), max(ys)
+
+
 @pytest.fixture
 def soffice() -> str:
     return require_soffice()

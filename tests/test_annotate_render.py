@@ -9,12 +9,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
 
-from conftest import in_ci, require_soffice, soffice_convert
+from conftest import colour_box, in_ci, require_soffice, soffice_convert
 from fixtures_annotate import fill_of, issue, report
 from sheetcheck.annotate import annotate
 from sheetcheck.style import FILLS
@@ -75,22 +74,6 @@ def _page_with(pdf: Path, text: str) -> int:
         page += 1
 
 
-def _box(image: Any, rgb: str, tolerance: int = 10) -> tuple[int, int, int, int] | None:
-    """Bounding box (left, top, right, bottom) of the pixels close to colour ``rgb``."""
-    want = tuple(int(rgb[k : k + 2], 16) for k in (0, 2, 4))
-    width, height = image.size
-    pixels = image.load()
-    xs, ys = [], []
-    for y in range(height):
-        for x in range(width):
-            if all(abs(a - b) <= tolerance for a, b in zip(pixels[x, y][:3], want, strict=True)):
-                xs.append(x)
-                ys.append(y)
-    if len(xs) < 50:  # stray anti-aliased pixels are not a filled cell
-        return None
-    return min(xs), min(ys), max(xs), max(ys)
-
-
 def test_flagged_cells_are_coloured_when_printed(sample: dict[str, Path], tmp_path: Path) -> None:
     """In the rendered data sheet the error cell is red, the warning cell yellow, and the
     unflagged cells on either side are white."""
@@ -109,7 +92,7 @@ def test_flagged_cells_are_coloured_when_printed(sample: dict[str, Path], tmp_pa
         check=True,
     )  # fmt: skip
     image = Image.open(f"{stem}.png").convert("RGB")
-    error, warning = _box(image, FILLS["error"]), _box(image, FILLS["warning"])
+    error, warning = colour_box(image, FILLS["error"]), colour_box(image, FILLS["warning"])
     assert error is not None, "no error-coloured cell on the data page"
     assert warning is not None, "no warning-coloured cell on the data page"
     assert warning[2] < error[0], "the warning cell (B2) should be left of the error cell (C2)"

@@ -14,14 +14,13 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 
-from conftest import in_ci, require_soffice, soffice_convert
+from conftest import colour_box, in_ci, require_soffice, soffice_convert
 from sheetcheck.excel import painter
 from sheetcheck.model import FileReport, Issue
 from sheetcheck.style import FILLS, FONTS
@@ -78,22 +77,6 @@ def _painted_workbook(path: Path) -> None:
     wb.save(path)
 
 
-def _box(image: Any, rgb: str, tolerance: int = 10) -> tuple[int, int, int, int] | None:
-    """Bounding box of the pixels close to colour ``rgb`` (None for stray pixels only)."""
-    want = tuple(int(rgb[k : k + 2], 16) for k in (0, 2, 4))
-    width, height = image.size
-    pixels = image.load()
-    xs, ys = [], []
-    for y in range(height):
-        for x in range(width):
-            if all(abs(a - b) <= tolerance for a, b in zip(pixels[x, y][:3], want, strict=True)):
-                xs.append(x)
-                ys.append(y)
-    if len(xs) < 50:
-        return None
-    return min(xs), min(ys), max(xs), max(ys)
-
-
 def test_conditional_formats_show_over_the_users_fills(tmp_path: Path) -> None:
     """C2 (error) is red over the user's green, B2 (warning) yellow, A2 keeps the user's
     blue, D2 stays white: left to right A2 < B2 < C2 on one row. The status formula
@@ -116,12 +99,12 @@ def test_conditional_formats_show_over_the_users_fills(tmp_path: Path) -> None:
         check=True,
     )
     image = Image.open(f"{stem}.png").convert("RGB")
-    error, warning = _box(image, FILLS["error"]), _box(image, FILLS["warning"])
-    user = _box(image, USER_BLUE)
+    error, warning = colour_box(image, FILLS["error"]), colour_box(image, FILLS["warning"])
+    user = colour_box(image, USER_BLUE)
     assert error is not None, "the flagged C2 is not shown in the error colour"
     assert warning is not None, "the flagged B2 is not shown in the warning colour"
     assert user is not None, "the user's own fill on A2 is gone"
-    assert _box(image, USER_GREEN) is None, "the user's green shows through the error colour"
+    assert colour_box(image, USER_GREEN) is None, "the user's green shows through the error colour"
     assert user[2] < warning[0] < warning[2] < error[0], "A2, B2, C2 from left to right"
     middle = (error[1] + error[3]) // 2
     pixels = image.load()
