@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -86,22 +87,39 @@ def soffice_convert(
     return outputs
 
 
-def write_xlsx(path: Path, rows: Sequence[Sequence[Any]], title: str = "Enrollments") -> Path:
-    """A plain xlsx with ``rows`` from A1 (None leaves a cell empty; '=...' text stays text)."""
+def write_book(path: Path, sheets: Mapping[str, Sequence[Sequence[Any]]]) -> Path:
+    """An xlsx with one sheet per entry, rows from A1 (None leaves a cell empty; '=...' text
+    stays text)."""
     import openpyxl
 
     book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = title
-    for r, values in enumerate(rows, start=1):
-        for c, value in enumerate(values, start=1):
-            if value is None:
-                continue
-            cell = sheet.cell(row=r, column=c, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # text that looks like a formula stays text
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for r, values in enumerate(rows, start=1):
+            for c, value in enumerate(values, start=1):
+                if value is None:
+                    continue
+                cell = sheet.cell(row=r, column=c, value=value)
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"  # text that looks like a formula stays text
     book.save(path)
     return path
+
+
+def write_xlsx(path: Path, rows: Sequence[Sequence[Any]], title: str = "Enrollments") -> Path:
+    """A plain one-sheet xlsx with ``rows`` from A1."""
+    return write_book(path, {title: rows})
+
+
+def validate_report(data: Mapping[str, Any]) -> None:
+    """A JSON report must match the published schemas/report.schema.json."""
+    import jsonschema
+
+    from sheetcheck.packs import schemas_dir
+
+    schema = json.loads((schemas_dir() / "report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
 
 
 def colour_box(image: Any, rgb: str, tolerance: int = 10) -> tuple[int, int, int, int] | None:

@@ -16,11 +16,11 @@ from typing import Any
 
 import openpyxl
 import pytest
-from jsonschema import Draft202012Validator
 
+from conftest import validate_report
 from sheetcheck.cli import main
 from sheetcheck.engine import Context, check_table
-from sheetcheck.packs import load_pack, schemas_dir
+from sheetcheck.packs import load_pack
 from test_pack_ilr import HEADER, IMPORT_DATE, table
 
 TEMP = "9999999999"
@@ -372,8 +372,7 @@ def test_cli_against_and_cutoff_json(
     )  # fmt: skip
     assert (code, err) == (1, "")
     report = json.loads(out)
-    schema = json.loads((schemas_dir() / "report.schema.json").read_text(encoding="utf-8"))
-    Draft202012Validator(schema).validate(report)
+    validate_report(report)
     [item] = report["files"]
     assert {(i["row"], i["cell"], i["rule"]) for i in item["issues"]} == {
         (2, "A2", "learn-ref-number-reused"),

@@ -8,23 +8,16 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-import jsonschema
 import pytest
 
-from conftest import write_xlsx
+from conftest import validate_report, write_xlsx
 from enrollment import HEADER, row
 from sheetcheck.cli import main
 from sheetcheck.packs import schemas_dir
 from sheetcheck.progress import Progress
 
-REPORT_SCHEMA = json.loads((schemas_dir() / "report.schema.json").read_text())
 ARGS = ["--import-date", "2026-06-01"]
-
-
-def validate_report(data: dict[str, Any]) -> None:
-    jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(data)
 
 
 @pytest.fixture

@@ -13,18 +13,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
+from conftest import validate_report, write_book
 from enrollment import HEADER, IMPORT_DATE, row, table
 from sheetcheck.cli import main
 from sheetcheck.engine import Context, check_table
 from sheetcheck.model import Issue, Table
-from sheetcheck.packs import load_pack, schemas_dir
+from sheetcheck.packs import load_pack
 
 PACK = "enrollment-history"
 LICENSES = ["Course Name", "Licenses Available"]
-REPORT_SCHEMA = json.loads((schemas_dir() / "report.schema.json").read_text())
 NEW_RULES = ("existing-enrollment", "licenses-exceeded", "invalid-license-count")
 
 
@@ -185,19 +184,6 @@ def test_existing_rule_ids_are_kept() -> None:
 # --------------------------------------------------------------------------- command line
 
 
-def write_book(path: Path, sheets: dict[str, Sequence[Sequence[Any]]]) -> Path:
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for values in rows:
-            sheet.append(list(values))
-    book.save(path)
-    return path
-
-
 def test_cli_baseline_and_licenses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """End to end: --baseline file and a Licenses sheet; JSON valid against the report schema."""
     enrollments = [row(), row(login="bob@school.org"), row(login="cy@school.org")]
@@ -219,7 +205,7 @@ def test_cli_baseline_and_licenses(tmp_path: Path, capsys: pytest.CaptureFixture
         ]
     )
     data = json.loads(capsys.readouterr().out)
-    jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(data)
+    validate_report(data)
     assert code == 1
     assert {
         (i["sheet"], i["cell"], i["rule"], i["severity"]) for i in data["files"][0]["issues"]

@@ -14,26 +14,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import openpyxl
 import pytest
 
+from conftest import validate_report, write_xlsx
 from sheetcheck.checker import CheckOptions
 from sheetcheck.cli import main
 from sheetcheck.errors import UsageError
 from sheetcheck.merge import check_together, write_merged
-from sheetcheck.packs import schemas_dir
+from sheetcheck.packs import load_pack
 
-HEADER = [
-    "Student ID",
-    "Given Name",
-    "Family Name",
-    "Year/Grade",
-    "Class",
-    "Teacher",
-    "Teacher Title",
-]
-REPORT_SCHEMA = json.loads((schemas_dir() / "report.schema.json").read_text())
+HEADER = [column.name for column in load_pack("student-roster").columns]
 OPTIONS = CheckOptions(template="student-roster")
 
 
@@ -44,17 +35,7 @@ def student(
 
 
 def write(path: Path, rows: Sequence[Sequence[Any]], title: str = "Class") -> Path:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = title
-    for r, values in enumerate(rows, start=1):
-        for c, value in enumerate(values, start=1):
-            if value is not None:
-                sheet.cell(row=r, column=c, value=value).data_type = (
-                    "s" if isinstance(value, str) else sheet.cell(row=r, column=c).data_type
-                )
-    book.save(path)
-    return path
+    return write_xlsx(path, rows, title)
 
 
 @pytest.fixture
@@ -75,7 +56,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, 
     code = main(["check", *argv, "--template", "student-roster", "-f", "json"])
     out, err = capsys.readouterr()
     data = json.loads(out)
-    jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(data)
+    validate_report(data)
     return code, data, err
 
 

@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
+from conftest import validate_report, write_book
 from sheetcheck.cli import main
 from sheetcheck.engine import Context, check_table
 from sheetcheck.errors import PackError
 from sheetcheck.model import Issue, Table
-from sheetcheck.packs import compile_pack, load_pack, schemas_dir
+from sheetcheck.packs import compile_pack, load_pack
 
 PACK = "certification-registrations"
 IMPORT_DATE = dt.date(2026, 6, 1)
@@ -31,7 +31,6 @@ PROGRAMS = [
     ["Food Hygiene", "Level 2", "Yes"],
 ]
 GOOD = ["S1", "First Aid", "CPR", "Passed", "1/3/2025", 80]
-REPORT_SCHEMA = json.loads((schemas_dir() / "report.schema.json").read_text())
 
 
 def table(sheet: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:
@@ -300,19 +299,6 @@ def test_reference_expectations(
 # --------------------------------------------------------------------------- command line
 
 
-def write_book(path: Path, sheets: dict[str, Sequence[Sequence[Any]]]) -> Path:
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for values in rows:
-            sheet.append(list(values))
-    book.save(path)
-    return path
-
-
 @pytest.mark.parametrize("programs_first", [True, False])
 def test_cli_checks_both_sheets(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], programs_first: bool
@@ -327,7 +313,7 @@ def test_cli_checks_both_sheets(
     path = write_book(tmp_path / "certs.xlsx", sheets)
     code = main(["check", str(path), "-f", "json", "--import-date", "2026-06-01"])
     data = json.loads(capsys.readouterr().out)
-    jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(data)
+    validate_report(data)
     (report,) = data["files"]
     assert code == 1 and report["template"] == PACK and report["sheet"] == "Registrations"
     assert {(i["sheet"], i["cell"], i["rule"]) for i in report["issues"]} == {
