@@ -7,7 +7,6 @@ input could not be used (one line on stderr says which and why).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
+from .dates import iso_date_argument
 from .errors import SheetcheckError, UsageError
 from .model import FileReport, Report
 
@@ -26,13 +26,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD: {text!r}") from None
 
 
 class _Into(argparse.Action):
@@ -111,7 +104,7 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
     )
     check.add_argument(
         "--import-date",
-        type=_date,
+        type=iso_date_argument,
         metavar="YYYY-MM-DD",
         help="the day the file will be uploaded (future and archived dates are relative to it; default: today)",
     )
@@ -126,7 +119,7 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
         "--cutoff",
         action=_Into,
         into="params",
-        type=_date,
+        type=iso_date_argument,
         metavar="YYYY-MM-DD",
         help="with --against: learners ending after this date must move too (default: only those still in learning)",
     )

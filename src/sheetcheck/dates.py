@@ -162,3 +162,13 @@ def _guess_words(text: str) -> dt.date | None:
         return parser.parse(text, dayfirst=True, default=dt.datetime(1900, 1, 1)).date()
     except (ValueError, OverflowError):
         return None
+
+
+def iso_date_argument(text: str) -> dt.date:
+    """The command line's YYYY-MM-DD dates (--import-date, --cutoff), as an argparse type."""
+    import argparse
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD: {text!r}") from None

@@ -23,7 +23,7 @@ from .compiled import compile_value_schema
 from .dates import format_dmy
 from .functions import Finding, ValueResult
 from .model import CellError, CellValue, Issue, Table, UncachedFormula, cell_ref, json_value
-from .packs import EXT, Column, RowRule, RulePack, normalize_header
+from .packs import EXT, Column, RowRule, RulePack, normalize_header, strip_annotations
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
@@ -447,7 +447,7 @@ def _row_verdicts(
     columns = [
         checker.json(c) if reads[c] else [v is not None for v in checker.json(c)] for c in names
     ]
-    validators = [(rule, Draft202012Validator(_strip_ext(rule.schema))) for rule in rules]
+    validators = [(rule, Draft202012Validator(strip_annotations(rule.schema))) for rule in rules]
 
     def verdict(key: tuple[Any, ...]) -> list[tuple[str, str | None]]:
         instance = {
@@ -482,15 +482,6 @@ def _row_errors(
                 if (rule.rule, column) not in found:
                     found.append((rule.rule, column))
     return found
-
-
-def _strip_ext(schema: Any) -> Any:
-    """A schema without our annotations (jsonschema ignores them, but caching keys stay small)."""
-    if isinstance(schema, Mapping):
-        return {k: _strip_ext(v) for k, v in schema.items() if k != EXT}
-    if isinstance(schema, list):
-        return [_strip_ext(v) for v in schema]
-    return schema
 
 
 # --------------------------------------------------------------------------- cell values

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .checker import CheckOptions
-from .dates import format_dmy
+from .dates import format_dmy, iso_date_argument
 from .engine import Norm, display_value, normalize_table
 from .model import FileReport, Table
 from .packs import RulePack, load_pack
@@ -126,7 +126,7 @@ def register_cli(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--sheet", metavar="NAME", help="the sheet to export")
     export.add_argument(
         "--import-date",
-        type=_date,
+        type=iso_date_argument,
         metavar="YYYY-MM-DD",
         help="the day of the upload (default: today)",
     )
@@ -139,13 +139,6 @@ def register_cli(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--strict", action="store_true", help="refuse on warnings too")
     add_limit_options(export)
     export.set_defaults(handler=run_export)
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD: {text!r}") from None
 
 
 def run_export(args: argparse.Namespace) -> int:

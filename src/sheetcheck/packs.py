@@ -490,3 +490,12 @@ def _collect_reads(schema: Any, reads: dict[str, bool]) -> None:
                 _collect_reads(sub, reads)
         elif key in _SCHEMA_ONE:
             _collect_reads(value, reads)
+
+
+def strip_annotations(schema: Any) -> Any:
+    """A schema without our ``x-sheetcheck`` annotations (for jsonschema and the compilers)."""
+    if isinstance(schema, Mapping):
+        return {k: strip_annotations(v) for k, v in schema.items() if k != EXT}
+    if isinstance(schema, list):
+        return [strip_annotations(v) for v in schema]
+    return schema

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..dates import iso_date_argument
 from ..errors import UsageError
 from ..packs import RulePack, bundled_pack_names, load_pack
 from . import (
@@ -100,18 +101,11 @@ def register_cli(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--import-date",
-        type=_date,
+        type=iso_date_argument,
         metavar="YYYY-MM-DD",
         help="fix the import date the date rules use (default: today, =TODAY())",
     )
     parser.set_defaults(handler=run_template)
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD: {text!r}") from None
 
 
 def run_template(args: argparse.Namespace) -> int:

@@ -48,7 +48,7 @@ from typing import Any
 
 from ..functions import CheckFunction, ValueResult
 from ..model import SEVERITY_ORDER, Severity
-from ..packs import EXT, Check, Column, RulePack
+from ..packs import EXT, Check, Column, RulePack, strip_annotations
 from .expr import (
     FALSE,
     TRUE,
@@ -522,7 +522,7 @@ class Compiler:
         """The check's ``when`` condition for the current row (TRUE without one)."""
         if check.when is None:
             return TRUE
-        return self.row_passes(_strip_ext(check.when.schema))
+        return self.row_passes(strip_annotations(check.when.schema))
 
 
 def _if_then_else(condition: Expr, then: Expr, otherwise: Expr) -> Expr:
@@ -544,14 +544,6 @@ def _array_safe(item: Expr) -> bool:
 def _origin(path: tuple[Any, ...]) -> str:
     kind, *rest = path
     return f"{kind} " + "/".join(str(p) for p in rest)
-
-
-def _strip_ext(schema: Any) -> Any:
-    if isinstance(schema, Mapping):
-        return {k: _strip_ext(v) for k, v in schema.items() if k != EXT}
-    if isinstance(schema, list):
-        return [_strip_ext(v) for v in schema]
-    return schema
 
 
 # --------------------------------------------------------------------------- cell values
