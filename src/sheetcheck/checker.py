@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .engine import Context, check_table
 from .errors import InputError, UsageError
-from .model import FileReport, Report, Table, sort_key
+from .model import FileReport, Issue, Report, Table, sort_key
 from .packs import RulePack, bundled_pack_names, load_pack
 from .tables import HeaderMatch, build_table, find_header
 
@@ -118,16 +118,28 @@ def _check_workbook(path: str, pack: RulePack | None, options: CheckOptions) -> 
             options=dict(options.params),
         )
         issues = check_table(match.pack, table, context)
-    issues.sort(key=sort_key)
+    return _file_report(path, match, table, issues, chosen=pack is None, extra=context.extra)
+
+
+def _file_report(
+    path: str,
+    match: HeaderMatch,
+    table: Table,
+    issues: list[Issue],
+    *,
+    chosen: bool,
+    extra: Mapping[str, Any],
+) -> FileReport:
+    """The report of one checked table; ``chosen`` when the pack was detected from the header."""
     return FileReport(
         file=path,
         template=match.pack.name,
         sheet=match.sheet,
         header_row=match.header_row,
         rows=len(table),
-        issues=issues,
-        template_reason="" if pack is not None else match.describe(),
-        extra={**context.extra, "first_col": table.first_col},
+        issues=sorted(issues, key=sort_key),
+        template_reason=match.describe() if chosen else "",
+        extra={**extra, "first_col": table.first_col},
     )
 
 
@@ -180,17 +192,8 @@ def check_grid(
     if match is None:
         raise _no_header(grid.name, pack)
     table = build_table(grid, match.offset)
-    issues = sorted(check_table(match.pack, table, context or Context()), key=sort_key)
-    return FileReport(
-        file=grid.name,
-        template=match.pack.name,
-        sheet=grid.name,
-        header_row=match.header_row,
-        rows=len(table),
-        issues=issues,
-        template_reason="" if pack is not None else match.describe(),
-        extra={"first_col": table.first_col},
-    )
+    issues = check_table(match.pack, table, context or Context())
+    return _file_report(grid.name, match, table, issues, chosen=pack is None, extra={})
 
 
 def _locate(
