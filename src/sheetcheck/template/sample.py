@@ -18,6 +18,19 @@ from ..dates import format_dmy
 from ..packs import RulePack
 
 #: The import date the bundled samples (and ``make demo``) are checked against.
+
+# Names shared by the samples of every learner pack (a mix of spellings the checks must cope with).
+GIVEN_NAMES = (
+    "Amelia", "Oliver", "Isla", "George", "Ava", "Noah", "Mia", "Arthur", "Ivy", "Leo",
+    "Freya", "Oscar", "Zoë", "Harry", "Grace", "Jack", "Sophia", "Charlie", "Niamh", "Callum",
+    "Priya", "Mohammed", "Aisha", "Tomasz", "Siobhan", "Dylan", "Chloe", "Kwame", "Hannah",
+)  # fmt: skip
+FAMILY_NAMES = (
+    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "O'Brien", "Davies", "Patel",
+    "Wright", "Robinson", "Thompson", "Evans", "Walker", "Nowak", "Roberts", "Green", "Hall",
+    "Wood", "Jackson", "Clarke", "Khan", "Hughes", "Edwards", "Murphy", "Smith-Owusu",
+)  # fmt: skip
+
 DEMO_IMPORT_DATE = dt.date(2026, 11, 1)
 
 

@@ -15,18 +15,10 @@ from typing import Any
 
 from ..dates import format_dmy
 from ..packs import RulePack
-from .sample import DEMO_IMPORT_DATE, SampleData, sample_for
+from .sample import DEMO_IMPORT_DATE, FAMILY_NAMES, GIVEN_NAMES, SampleData, sample_for
 
-_GIVEN = (
-    "Amelia Rose", "Oliver", "Isla", "George", "Ava", "Noah", "Mia", "Arthur", "Ivy", "Leo",
-    "Freya", "Oscar", "Zoë", "Harry", "Grace", "Jack", "Sophia", "Charlie", "Niamh", "Callum",
-    "Priya", "Mohammed", "Aisha", "Tomasz", "Siobhan", "Dylan", "Chloe", "Kwame", "Hannah",
-)  # fmt: skip
-_FAMILY = (
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "O'Brien", "Davies", "Patel",
-    "Wright", "Robinson", "Thompson", "Evans", "Walker", "Nowak", "Roberts", "Green", "Hall",
-    "Wood", "Jackson", "Clarke", "Khan", "Hughes", "Edwards", "Murphy", "Smith-Owusu",
-)  # fmt: skip
+_GIVEN = ("Amelia Rose", *GIVEN_NAMES[1:])  # one learner with two given names
+_FAMILY = FAMILY_NAMES
 _AIMS = ("ZPROG001", "60146561", "60301206", "50079116", "50091001", "60323445", "Z0001947")
 _SAMPLE_ROWS = 120
 _COLUMNS = (

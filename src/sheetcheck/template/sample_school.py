@@ -16,18 +16,10 @@ from typing import Any
 
 from ..dates import format_dmy
 from ..packs import RulePack
-from .sample import DEMO_IMPORT_DATE, SampleData, sample_for
+from .sample import DEMO_IMPORT_DATE, FAMILY_NAMES, GIVEN_NAMES, SampleData, sample_for
 
-_GIVEN = (
-    "Amelia", "Oliver", "Isla", "George", "Ava", "Noah", "Mia", "Arthur", "Ivy", "Leo",
-    "Freya", "Oscar", "Zoë", "Harry", "Grace", "Jack", "Sophia", "Charlie", "Niamh", "Callum",
-    "Priya", "Mohammed", "Aisha", "Tomasz", "Siobhan", "Dylan", "Chloe", "Kwame", "Hannah",
-)  # fmt: skip
-_FAMILY = (
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "O'Brien", "Davies", "Patel",
-    "Wright", "Robinson", "Thompson", "Evans", "Walker", "Nowak", "Roberts", "Green", "Hall",
-    "Wood", "Jackson", "Clarke", "Khan", "Hughes", "Edwards", "Murphy", "Smith-Owusu",
-)  # fmt: skip
+_GIVEN = GIVEN_NAMES
+_FAMILY = FAMILY_NAMES
 
 # --------------------------------------------------------------------------- certification
 
