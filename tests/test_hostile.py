@@ -110,9 +110,6 @@ def assert_clean_ending(result: subprocess.CompletedProcess[str], path: Path) ->
         assert path.name in lines[0]
 
 
-@pytest.mark.skipif(
-    not (ROOT / "src" / "sheetcheck" / "__main__.py").exists(), reason="CLI not built yet"
-)
 def test_cli_on_every_hostile_file(hostile_cases: dict[str, HostileCase]) -> None:
     """`sheetcheck check FILE` ends cleanly on each file, within 30 s and 1.5 GB."""
     failures = []
