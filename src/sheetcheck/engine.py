@@ -16,33 +16,17 @@ import itertools
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .compiled import compile_value_schema
 from .dates import format_dmy
-from .functions import Finding, ValueResult
+from .functions import Context, Finding, ValueResult
 from .model import CellError, CellValue, Issue, Table, UncachedFormula, cell_ref, json_value
 from .packs import EXT, Column, RowRule, RulePack, normalize_header, strip_annotations
+from .values import display_value
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-
-
-@dataclass(frozen=True)
-class Context:
-    """What checks may know beyond the table: the import date and other inputs.
-
-    ``related`` carries the tables of the pack's related entries (another sheet of the same
-    workbook, a baseline export), keyed by the name the pack uses. ``options`` holds
-    pack-specific settings from the command line (cutoff date, allow_deletions...).
-    ``extra`` is where checks leave report sections beyond issues (a reconciliation); the
-    checker copies it into the FileReport.
-    """
-
-    import_date: dt.date = field(default_factory=dt.date.today)
-    related: Mapping[str, Table] = field(default_factory=dict)
-    options: Mapping[str, Any] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -52,12 +36,12 @@ class Norm:
     ``json`` is the value in the row instance JSON Schema sees (text stripped, numbers as
     numbers, enum members in their canonical spelling, dates as the text written or ISO);
     ``typed`` what table checks use (a ``datetime.date`` for a valid date, None for an
-    unusable value); ``findings`` the cell-level problems as (rule id, params).
+    unusable value); ``findings`` the cell-level problems, each with its rule id.
     """
 
     json: Any
     typed: Any
-    findings: tuple[tuple[str, Mapping[str, Any]], ...] = ()
+    findings: tuple[Finding, ...] = ()
 
 
 # --------------------------------------------------------------------------- header
@@ -294,8 +278,8 @@ class _TableChecker:
         for index in itertools.compress(itertools.count(), map(bad.__contains__, norms)):
             norm = norms[index]
             assert norm is not None
-            for rule_id, params in norm.findings:
-                self._emit(rule_id, col.name, index, params)
+            for finding in norm.findings:
+                self._emit(finding.rule or "", col.name, index, finding.params)
 
     # ---- row rules: JSON Schema over the projection each rule reads
     def _row_rules(self) -> None:
@@ -536,10 +520,14 @@ class _ValueNormalizer:
 
     def one(self, value: CellValue) -> Norm | None:
         if isinstance(value, CellError):
-            return Norm(value.code, None, (("cell-error", {"error": value.code}),))
+            return Norm(
+                value.code, None, (Finding(rule="cell-error", params={"error": value.code}),)
+            )
         if isinstance(value, UncachedFormula):
             return Norm(
-                value.formula, None, (("formula-not-calculated", {"formula": value.formula}),)
+                value.formula,
+                None,
+                (Finding(rule="formula-not-calculated", params={"formula": value.formula}),),
             )
         if isinstance(value, str):
             value = value.strip()
@@ -549,7 +537,10 @@ class _ValueNormalizer:
         if col.function is not None:
             result: ValueResult = col.function.func(value, col.args)
             json = value if isinstance(value, str) else _json_text(value, result.typed)
-            found = tuple((f.get("rule", col.rule or ""), f) for f in result.findings)
+            rule = col.rule or ""
+            found = tuple(
+                f if f.rule else Finding(f.row, f.column, f.params, rule) for f in result.findings
+            )
             return Norm(json, result.typed, found)
         json = self._coerce(value)
         findings = self._findings(json) if self.validate is not None else ()
@@ -571,7 +562,7 @@ class _ValueNormalizer:
             return text
         return json_value(value)
 
-    def _findings(self, json: Any) -> tuple[tuple[str, Mapping[str, Any]], ...]:
+    def _findings(self, json: Any) -> tuple[Finding, ...]:
         assert self.validate is not None
         found: dict[str, dict[str, Any]] = {}
         for path in self.validate(json):
@@ -582,7 +573,7 @@ class _ValueNormalizer:
             if self.col.enum is not None and path and path[-1] == "enum":
                 params = {**params, **_enum_suggestion(json, self.col.enum)}
             found[rule] = params
-        return tuple(found.items())
+        return tuple(Finding(rule=rule, params=params) for rule, params in found.items())
 
 
 def _jsonschema_paths(schema: Mapping[str, Any]) -> Callable[[Any], list[tuple[Any, ...]]]:
@@ -634,23 +625,6 @@ def _fold(value: Any) -> str:
 
 
 # --------------------------------------------------------------------------- messages
-
-
-def display_value(value: Any) -> str:
-    """A cell value as a person would recognise it in the sheet."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return format_dmy(value.date())
-        return f"{format_dmy(value.date())} {value.strftime('%H:%M')}"
-    if isinstance(value, dt.date):
-        return format_dmy(value)
-    return str(value).strip() if isinstance(value, str) else str(value)
 
 
 def quote(value: Any) -> str:

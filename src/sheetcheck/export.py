@@ -31,10 +31,11 @@ from typing import TextIO
 
 from .checker import CheckOptions
 from .dates import format_dmy, iso_date_argument
-from .engine import Norm, display_value, normalize_table
+from .engine import Norm, normalize_table
 from .model import FileReport, Table
 from .packs import RulePack, load_pack
 from .safety import neutralize
+from .values import display_value
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from .checker import CheckOptions, check_file
-from .engine import Context, IssueWriter, check_table, display_value, map_header
+from .engine import Context, IssueWriter, check_table, map_header
 from .errors import InputError, PackError, SheetcheckError, UsageError
 from .model import CellValue, FileReport, Issue, Report, Table, cell_ref, sort_key
 from .packs import RulePack, load_pack
 from .safety import cell_text
 from .tables import build_table, find_header
+from .values import display_value
 
 SET_FUNCTIONS = ("absent-rows",)  # checks about the upload as a whole, not about one file
 UNIQUE_FUNCTION = "duplicate-rows"

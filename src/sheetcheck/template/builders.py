@@ -1,4 +1,4 @@
-"""Formula builders for the built-in check functions (:mod:`sheetcheck.checks`).
+"""Formula builders for the built-in check functions (:mod:`sheetcheck.functions.basic`).
 
 Each mirrors its Python function: the same rows, the same cell, the same comparisons. Plug-in
 functions get live checks by registering a builder under their name with
