@@ -144,7 +144,7 @@ def register_cli(commands: argparse._SubParsersAction) -> None:
 
 def run_export(args: argparse.Namespace) -> int:
     """The ``export`` handler: 0 written, 1 refused because of errors, 2 unusable input."""
-    from .cli import write_atomically
+    from .atomic import write_atomically
     from .limits import limits_from_args
 
     options = CheckOptions(
