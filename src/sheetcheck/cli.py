@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 from .dates import iso_date_argument
 from .errors import SheetcheckError, UsageError
 from .model import FileReport, Report
-from . import __version__
+from .version import __version__
 
 Handler = Callable[[argparse.Namespace], int]
 
