@@ -633,23 +633,23 @@ def quote(value: Any) -> str:
     return display_value(value)
 
 
-def _fill(template: str, fields: Mapping[str, Any]) -> str:
-    """Fill a message template; a placeholder without a value is a bug in the pack or check
+def _fill(message: str, fields: Mapping[str, Any]) -> str:
+    """Fill a message's placeholders; a placeholder without a value is a bug in the pack or check
     (tests run every rule's messages), so it raises KeyError naming the placeholder."""
-    if "{" not in template:
-        return template
+    if "{" not in message:
+        return message
     suggestion = fields.get("suggestion")
     if suggestion and not fields.get("suggestion_text"):
         fields = {**fields, "suggestion_text": f" (did you mean {suggestion}?)"}
-    return template.format_map(fields)
+    return message.format_map(fields)
 
 
 @functools.cache
 def _placeholders(rule: Any) -> frozenset[str]:
     """The field names a rule's message, why and fix use."""
     names: set[str] = set()
-    for template in (rule.message, rule.why, rule.fix):
-        names.update(name for _, name, _, _ in string.Formatter().parse(template) if name)
+    for message in (rule.message, rule.why, rule.fix):
+        names.update(name for _, name, _, _ in string.Formatter().parse(message) if name)
     return frozenset(names)
 
 

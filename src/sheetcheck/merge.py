@@ -71,20 +71,20 @@ def check_together(
     """
     reports: list[FileReport] = []
     tables: list[Table | None] = []
-    template = options.template
+    pack_name = options.template
     for path in [os.fspath(p) for p in paths]:
         try:
-            report, table = check_and_read(path, replace(options, template=template))
+            report, table = check_and_read(path, replace(options, template=pack_name))
         except SheetcheckError as err:
             if isinstance(err, (UsageError, PackError)):
                 raise
             reports.append(FileReport(file=path, error=str(err)))
             tables.append(None)
             continue
-        template = template or report.template
+        pack_name = pack_name or report.template
         reports.append(report)
         tables.append(table)
-    pack = load_pack(template) if template else None
+    pack = load_pack(pack_name) if pack_name else None
     if pack is not None:
         _cross_file_duplicates(pack, reports, tables)
         if len(paths) > 1:
