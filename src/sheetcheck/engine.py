@@ -22,6 +22,7 @@ from typing import Any
 from .compiled import compile_value_schema
 from .dates import format_dmy
 from .functions import Context, Finding, ValueResult
+from .functions import TableView as TableViewProtocol
 from .model import CellError, CellValue, Issue, Table, UncachedFormula, cell_ref, json_value
 from .packs import EXT, Column, RowRule, RulePack, normalize_header, strip_annotations
 from .values import display_value
@@ -303,7 +304,7 @@ class _TableChecker:
         columns = _columns_named(check.function.columns_from, check.args)
         if any(c not in self.norms for c in columns):
             return
-        view = TableView(self, rows)
+        view: TableViewProtocol = TableView(self, rows)  # mypy: the engine's view fits the protocol
         for finding in check.function.func(view, check.args, self.context):
             self._emit(finding.rule or check.rule, finding.column, finding.row, finding.params)
 
