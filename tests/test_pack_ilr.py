@@ -16,16 +16,17 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from sheetcheck.checks import dmy_date
-from sheetcheck.checks_ilr import (
+from sheetcheck.engine import Context, check_table
+from sheetcheck.functions import Finding
+from sheetcheck.functions.basic import dmy_date
+from sheetcheck.functions.learners import (
     add_years,
     checksum_mod11,
     collection_period,
     export_date,
     period_label,
 )
-from sheetcheck.checks_reconcile import fold_name
-from sheetcheck.engine import Context, check_table
+from sheetcheck.functions.reconcile import fold_name
 from sheetcheck.model import Table
 from sheetcheck.packs import load_pack
 
@@ -243,7 +244,9 @@ def test_checksum_mod11_first_digit_zero_passes_the_digit_test_but_is_refused() 
     value = uln("012345678")
     assert value is not None
     assert checksum_mod11(value, {**ULN_ARGS, "leading_zero": True}).typed == value
-    assert checksum_mod11(value, ULN_ARGS).findings == ({"reason": "starts with 0"},)
+    assert checksum_mod11(value, ULN_ARGS).findings == (
+        Finding(params={"reason": "starts with 0"}),
+    )
 
 
 @given(st.integers(min_value=100_000_000, max_value=999_999_999))

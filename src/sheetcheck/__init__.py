@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from .version import __version__
 
 if TYPE_CHECKING:
     from .checker import check
     from .model import FileReport, Issue, Report
 
-__all__ = ["FileReport", "Issue", "Report", "check", "main"]
+__all__ = ["FileReport", "Issue", "Report", "__version__", "check", "main"]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,7 +1,7 @@
 """Writing a file so that it is never half-written: a temporary file beside it, then a rename.
 
 Every writer (reports, annotated copies, merged workbooks, templates, exports, add-ins) goes
-through :func:`replacing`, so an interrupted run leaves either the old file or the complete new
+through :func:`replacing` (text files through :func:`write_atomically`), so an interrupted run leaves either the old file or the complete new
 one, and the new file gets the permissions an ordinary new file would (not ``mkstemp``'s 0600).
 """
 
@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 
 def file_mode(target: Path) -> int:
@@ -41,3 +42,9 @@ def replacing(target: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def write_atomically(target: Path, write: Callable[[TextIO], None]) -> None:
+    """Write a UTF-8 text file via a temporary file in the same folder, then rename it into place."""
+    with replacing(target) as temp, temp.open("w", encoding="utf-8", newline="") as out:
+        write(out)

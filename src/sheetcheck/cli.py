@@ -11,12 +11,12 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn
 
-from . import __version__
 from .dates import iso_date_argument
 from .errors import SheetcheckError, UsageError
 from .model import FileReport, Report
+from .version import __version__
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -254,6 +254,7 @@ def _is_pack_error(err: SheetcheckError) -> bool:
 
 
 def _emit(report: Report, args: argparse.Namespace) -> None:
+    from .atomic import write_atomically
     from .report import write_report
 
     if args.output:
@@ -262,14 +263,6 @@ def _emit(report: Report, args: argparse.Namespace) -> None:
         )
     else:
         write_report(report, sys.stdout, args.format, quiet=args.quiet)
-
-
-def write_atomically(target: Path, write: Callable[[TextIO], None]) -> None:
-    """Write a UTF-8 text file via a temporary file in the same folder, then rename it into place."""
-    from .atomic import replacing
-
-    with replacing(target) as temp, temp.open("w", encoding="utf-8", newline="") as out:
-        write(out)
 
 
 def _run_clean(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""Dates as migration templates want them: d/m/yyyy, day first, four-digit year, no time.
+"""Dates as the bundled packs' target systems want them: d/m/yyyy, day first, four-digit year, no time.
 
 A cell passes when it is a real spreadsheet date (no time of day) or text in d/m/yyyy with or
 without zero padding. Everything else is rejected with a short reason and, where one can be

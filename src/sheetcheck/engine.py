@@ -16,33 +16,18 @@ import itertools
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .compiled import compile_value_schema
 from .dates import format_dmy
-from .functions import Finding, ValueResult
+from .functions import Context, Finding, ValueResult
+from .functions import TableView as TableViewProtocol
 from .model import CellError, CellValue, Issue, Table, UncachedFormula, cell_ref, json_value
 from .packs import EXT, Column, RowRule, RulePack, normalize_header, strip_annotations
+from .values import display_value
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-
-
-@dataclass(frozen=True)
-class Context:
-    """What checks may know beyond the table: the import date and other inputs.
-
-    ``related`` carries the tables of the pack's related entries (another sheet of the same
-    workbook, a baseline export), keyed by the name the pack uses. ``options`` holds
-    pack-specific settings from the command line (cutoff date, allow_deletions...).
-    ``extra`` is where checks leave report sections beyond issues (a reconciliation); the
-    checker copies it into the FileReport.
-    """
-
-    import_date: dt.date = field(default_factory=dt.date.today)
-    related: Mapping[str, Table] = field(default_factory=dict)
-    options: Mapping[str, Any] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -52,12 +37,12 @@ class Norm:
     ``json`` is the value in the row instance JSON Schema sees (text stripped, numbers as
     numbers, enum members in their canonical spelling, dates as the text written or ISO);
     ``typed`` what table checks use (a ``datetime.date`` for a valid date, None for an
-    unusable value); ``findings`` the cell-level problems as (rule id, params).
+    unusable value); ``findings`` the cell-level problems, each with its rule id.
     """
 
     json: Any
     typed: Any
-    findings: tuple[tuple[str, Mapping[str, Any]], ...] = ()
+    findings: tuple[Finding, ...] = ()
 
 
 # --------------------------------------------------------------------------- header
@@ -294,8 +279,8 @@ class _TableChecker:
         for index in itertools.compress(itertools.count(), map(bad.__contains__, norms)):
             norm = norms[index]
             assert norm is not None
-            for rule_id, params in norm.findings:
-                self._emit(rule_id, col.name, index, params)
+            for finding in norm.findings:
+                self._emit(finding.rule or "", col.name, index, finding.params)
 
     # ---- row rules: JSON Schema over the projection each rule reads
     def _row_rules(self) -> None:
@@ -319,7 +304,7 @@ class _TableChecker:
         columns = _columns_named(check.function.columns_from, check.args)
         if any(c not in self.norms for c in columns):
             return
-        view = TableView(self, rows)
+        view: TableViewProtocol = TableView(self, rows)  # mypy: the engine's view fits the protocol
         for finding in check.function.func(view, check.args, self.context):
             self._emit(finding.rule or check.rule, finding.column, finding.row, finding.params)
 
@@ -536,10 +521,14 @@ class _ValueNormalizer:
 
     def one(self, value: CellValue) -> Norm | None:
         if isinstance(value, CellError):
-            return Norm(value.code, None, (("cell-error", {"error": value.code}),))
+            return Norm(
+                value.code, None, (Finding(rule="cell-error", params={"error": value.code}),)
+            )
         if isinstance(value, UncachedFormula):
             return Norm(
-                value.formula, None, (("formula-not-calculated", {"formula": value.formula}),)
+                value.formula,
+                None,
+                (Finding(rule="formula-not-calculated", params={"formula": value.formula}),),
             )
         if isinstance(value, str):
             value = value.strip()
@@ -549,7 +538,10 @@ class _ValueNormalizer:
         if col.function is not None:
             result: ValueResult = col.function.func(value, col.args)
             json = value if isinstance(value, str) else _json_text(value, result.typed)
-            found = tuple((f.get("rule", col.rule or ""), f) for f in result.findings)
+            rule = col.rule or ""
+            found = tuple(
+                f if f.rule else Finding(f.row, f.column, f.params, rule) for f in result.findings
+            )
             return Norm(json, result.typed, found)
         json = self._coerce(value)
         findings = self._findings(json) if self.validate is not None else ()
@@ -571,7 +563,7 @@ class _ValueNormalizer:
             return text
         return json_value(value)
 
-    def _findings(self, json: Any) -> tuple[tuple[str, Mapping[str, Any]], ...]:
+    def _findings(self, json: Any) -> tuple[Finding, ...]:
         assert self.validate is not None
         found: dict[str, dict[str, Any]] = {}
         for path in self.validate(json):
@@ -582,7 +574,7 @@ class _ValueNormalizer:
             if self.col.enum is not None and path and path[-1] == "enum":
                 params = {**params, **_enum_suggestion(json, self.col.enum)}
             found[rule] = params
-        return tuple(found.items())
+        return tuple(Finding(rule=rule, params=params) for rule, params in found.items())
 
 
 def _jsonschema_paths(schema: Mapping[str, Any]) -> Callable[[Any], list[tuple[Any, ...]]]:
@@ -636,46 +628,29 @@ def _fold(value: Any) -> str:
 # --------------------------------------------------------------------------- messages
 
 
-def display_value(value: Any) -> str:
-    """A cell value as a person would recognise it in the sheet."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return format_dmy(value.date())
-        return f"{format_dmy(value.date())} {value.strftime('%H:%M')}"
-    if isinstance(value, dt.date):
-        return format_dmy(value)
-    return str(value).strip() if isinstance(value, str) else str(value)
-
-
 def quote(value: Any) -> str:
     if isinstance(value, str):
         return f'"{value.strip()}"'
     return display_value(value)
 
 
-def _fill(template: str, fields: Mapping[str, Any]) -> str:
-    """Fill a message template; a placeholder without a value is a bug in the pack or check
+def _fill(message: str, fields: Mapping[str, Any]) -> str:
+    """Fill a message's placeholders; a placeholder without a value is a bug in the pack or check
     (tests run every rule's messages), so it raises KeyError naming the placeholder."""
-    if "{" not in template:
-        return template
+    if "{" not in message:
+        return message
     suggestion = fields.get("suggestion")
     if suggestion and not fields.get("suggestion_text"):
         fields = {**fields, "suggestion_text": f" (did you mean {suggestion}?)"}
-    return template.format_map(fields)
+    return message.format_map(fields)
 
 
 @functools.cache
 def _placeholders(rule: Any) -> frozenset[str]:
     """The field names a rule's message, why and fix use."""
     names: set[str] = set()
-    for template in (rule.message, rule.why, rule.fix):
-        names.update(name for _, name, _, _ in string.Formatter().parse(template) if name)
+    for message in (rule.message, rule.why, rule.fix):
+        names.update(name for _, name, _, _ in string.Formatter().parse(message) if name)
     return frozenset(names)
 
 

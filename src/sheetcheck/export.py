@@ -31,10 +31,11 @@ from typing import TextIO
 
 from .checker import CheckOptions
 from .dates import format_dmy, iso_date_argument
-from .engine import Norm, display_value, normalize_table
+from .engine import Norm, normalize_table
 from .model import FileReport, Table
 from .packs import RulePack, load_pack
 from .safety import neutralize
+from .values import display_value
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def register_cli(commands: argparse._SubParsersAction) -> None:
 
 def run_export(args: argparse.Namespace) -> int:
     """The ``export`` handler: 0 written, 1 refused because of errors, 2 unusable input."""
-    from .cli import write_atomically
+    from .atomic import write_atomically
     from .limits import limits_from_args
 
     options = CheckOptions(

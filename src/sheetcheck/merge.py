@@ -28,12 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from .checker import CheckOptions, check_file
-from .engine import Context, IssueWriter, check_table, display_value, map_header
+from .engine import Context, IssueWriter, check_table, map_header
 from .errors import InputError, PackError, SheetcheckError, UsageError
 from .model import CellValue, FileReport, Issue, Report, Table, cell_ref, sort_key
 from .packs import RulePack, load_pack
 from .safety import cell_text
 from .tables import build_table, find_header
+from .values import display_value
 
 SET_FUNCTIONS = ("absent-rows",)  # checks about the upload as a whole, not about one file
 UNIQUE_FUNCTION = "duplicate-rows"
@@ -70,20 +71,20 @@ def check_together(
     """
     reports: list[FileReport] = []
     tables: list[Table | None] = []
-    template = options.template
+    pack_name = options.template
     for path in [os.fspath(p) for p in paths]:
         try:
-            report, table = check_and_read(path, replace(options, template=template))
+            report, table = check_and_read(path, replace(options, template=pack_name))
         except SheetcheckError as err:
             if isinstance(err, (UsageError, PackError)):
                 raise
             reports.append(FileReport(file=path, error=str(err)))
             tables.append(None)
             continue
-        template = template or report.template
+        pack_name = pack_name or report.template
         reports.append(report)
         tables.append(table)
-    pack = load_pack(template) if template else None
+    pack = load_pack(pack_name) if pack_name else None
     if pack is not None:
         _cross_file_duplicates(pack, reports, tables)
         if len(paths) > 1:

@@ -20,6 +20,7 @@ import defusedxml.ElementTree as SafeET
 from ..model import column_index, column_letter
 from ..style import FILLS
 from . import cells, workbook
+from .blob import unpack
 from .package import NS_MAIN, REL_COMMENTS, REL_VML, Package, get_attr, unescape_attr
 from .styles import StyleBook
 
@@ -33,8 +34,6 @@ _SST_RE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/s
 
 def read_state(pkg: Package, book: workbook.Book, sheet_part: str, marker: str) -> Any:
     """The state JSON from the state sheet's column A, however the strings were stored."""
-    from .restore import unpack
-
     texts = _column_a(pkg, book, sheet_part)
     if not texts or texts[0] != marker:
         return None

@@ -228,7 +228,7 @@ def _append_child(text: str, name: str, child: str) -> str:
 def _shape(key: tuple[int, int], shape_id: int, prefixes: dict[str, str]) -> str:
     row, col = key[0] - 1, key[1] - 1
     anchor = f"{col + 1}, 15, {max(row - 1, 0)}, 10, {col + 4}, 15, {max(row - 1, 0) + 6}, 4"
-    template = (
+    shape_xml = (
         '<{v}shape id="_x0000_s%d" type="#_x0000_t202" style="position:absolute;'
         "margin-left:59.25pt;margin-top:1.5pt;width:216pt;height:90pt;z-index:1;"
         'visibility:hidden" fillcolor="#ffffe1" {o}insetmode="auto"><{v}fill color2="#ffffe1"/>'
@@ -238,7 +238,7 @@ def _shape(key: tuple[int, int], shape_id: int, prefixes: dict[str, str]) -> str
         "<{x}Anchor>%s</{x}Anchor><{x}AutoFill>False</{x}AutoFill>"
         "<{x}Row>%d</{x}Row><{x}Column>%d</{x}Column></{x}ClientData></{v}shape>"
     )
-    return template.format(**prefixes) % (shape_id, anchor, row, col)
+    return shape_xml.format(**prefixes) % (shape_id, anchor, row, col)
 
 
 def _new_vml(refs: list[tuple[int, int]], block: int) -> str:

@@ -8,7 +8,6 @@ since, the parts are no longer ours to rewind and we say so instead of guessing.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import json
@@ -18,6 +17,7 @@ from typing import Any, Literal
 
 from ..errors import InputError
 from . import cells, foreign
+from .blob import pack, unpack
 from .package import Package
 from .workbook import read_book
 
@@ -31,14 +31,6 @@ _T = re.compile(r"<(?:[\w.-]+:)?t\b[^>]*>(.*?)</(?:[\w.-]+:)?t\s*>", re.DOTALL)
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def pack(data: bytes) -> str:
-    return base64.b64encode(zlib.compress(data, 6)).decode("ascii")
-
-
-def unpack(text: str) -> bytes:
-    return zlib.decompress(base64.b64decode(text))
 
 
 def state_sheet_xml(state: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ end never needs: the workbook's values arrive with the script call.
 
 from __future__ import annotations
 
-from .. import __version__
+from ..version import __version__
 
 # A shape named like this, whose hyperlink points at the cell, runs Validate when clicked
 # (xlwings Lite's sheet-button binding). The generated template's Instructions sheet has it.

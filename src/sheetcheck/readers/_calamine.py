@@ -33,7 +33,7 @@ from defusedxml import DefusedXmlException
 from sheetcheck.errors import InputError
 from sheetcheck.limits import MIB, Limits
 from sheetcheck.model import CellError, CellValue, UncachedFormula
-from sheetcheck.readers import SheetGrid, WorkbookReader
+from sheetcheck.readers._base import SheetGrid, WorkbookReader
 from sheetcheck.readers._preflight import RESAVE, ZIP_ERRORS, Inspection, read_part, zip_failure
 from sheetcheck.readers._xlsx_scan import SheetScan, check_box, scan_sheet, workbook_sheets
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from sheetcheck.errors import InputError
 from sheetcheck.limits import Limits
 from sheetcheck.model import CellValue
-from sheetcheck.readers import SheetGrid, WorkbookReader
+from sheetcheck.readers._base import SheetGrid, WorkbookReader
 from sheetcheck.readers._preflight import SAVE_AS_CSV_UTF8, Inspection
 
 DELIMITERS = (",", ";", "\t")

@@ -20,7 +20,7 @@ from defusedxml import DefusedXmlException
 from sheetcheck.errors import InputError
 from sheetcheck.limits import Limits
 from sheetcheck.model import CellError, CellValue, UncachedFormula
-from sheetcheck.readers import SheetGrid, WorkbookReader
+from sheetcheck.readers._base import SheetGrid, WorkbookReader
 from sheetcheck.readers._calamine import _duration_text, _place
 from sheetcheck.readers._preflight import RESAVE, ZIP_ERRORS, Inspection, zip_failure
 from sheetcheck.readers._xlsx_scan import scan_sheet, workbook_sheets

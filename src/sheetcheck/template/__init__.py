@@ -23,7 +23,8 @@ from . import (
     sample_ilr,  # noqa: F401  (importing registers the ilr-learners sample)
     sample_school,  # noqa: F401  (registers the certification and roster samples)
 )
-from .formulas import CompiledPack, compile_pack, formula_for
+from .formulas import CompiledPack, compile_pack
+from .registry import formula_for
 from .sample import DEMO_IMPORT_DATE, sample_data
 from .workbook import DEFAULT_DATA_ROWS, TemplateError, TemplateOptions, write_template
 

@@ -1,19 +1,23 @@
-"""Formula builders for the built-in check functions (:mod:`sheetcheck.checks`).
+"""Formula builders for the built-in check functions (:mod:`sheetcheck.functions.basic`).
 
 Each mirrors its Python function: the same rows, the same cell, the same comparisons. Plug-in
 functions get live checks by registering a builder under their name with
-:func:`~sheetcheck.template.formulas.formula_for`.
+:func:`~sheetcheck.template.registry.formula_for`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from ..dates import EARLIEST
 from ..packs import Check, Column
 from .expr import Expr, Frame, Leaf, Untranslatable, all_of, any_of, probe, text_literal
-from .formulas import Compiler, Source, ValueFormula, formula_for
+from .registry import Source, ValueFormula, formula_for
+
+if TYPE_CHECKING:  # type names only: the compiler imports the builders, never the reverse
+    from .formulas import Compiler
 
 # d/m/yyyy with the digits turned into #; looked up with FIND in one delimited string (no
 # array constant, no MATCH wildcards). Text longer than 10 characters is never a date, which

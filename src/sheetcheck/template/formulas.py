@@ -7,7 +7,7 @@ validation errors into issues: which rule id an error belongs to (the innermost
 Each (rule, column) pair becomes one boolean formula, TRUE when the cell has the problem; the
 workbook writer turns it into a conditional format over the column's data cells.
 
-Named check functions are translated by builders registered with :func:`formula_for`, keyed by
+Named check functions are translated by builders registered with :func:`~.registry.formula_for`, keyed by
 the function's name. Anything without a faithful translation (a regular expression outside the
 simple shapes below, a function without a builder, an unknown keyword) is recorded as
 :class:`Uncovered` and listed on the Instructions sheet as checked by the Validate button and
@@ -49,6 +49,7 @@ from typing import Any
 from ..functions import CheckFunction, ValueResult
 from ..model import SEVERITY_ORDER, Severity
 from ..packs import EXT, Check, Column, RulePack, strip_annotations
+from . import builders  # noqa: F401  (importing registers the built-in formula builders)
 from .expr import (
     FALSE,
     TRUE,
@@ -62,6 +63,7 @@ from .expr import (
     number_literal,
     text_literal,
 )
+from .registry import Source, ValueFormula, builder_for
 
 #: Keywords that never produce a validation error (jsonschema runs without a format checker).
 IGNORED = frozenset(
@@ -99,16 +101,6 @@ INLINE_ENUM_LIMIT = 12  # longer enumerations are compared against the lists she
 
 
 # --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class Source:
-    """One way a rule fires on a column, and the schema location or function it comes from."""
-
-    rule: str
-    column: str
-    condition: Expr
-    origin: str
 
 
 @dataclass(frozen=True)
@@ -191,47 +183,6 @@ class CompiledPack:
     def covered_pack(self) -> RulePack:
         """The pack without the parts the formulas cannot check: what the template verifies."""
         return _without(self.pack, self.uncovered)
-
-
-# --------------------------------------------------------------------------- registry
-
-ValueFormulaBuilder = Callable[["Compiler", Column], "ValueFormula"]
-TableFormulaBuilder = Callable[["Compiler", Check], list[Source]]
-_BUILDERS: dict[str, Callable[..., Any]] = {}
-
-
-@dataclass(frozen=True)
-class ValueFormula:
-    """What a value function's formula builder provides for one column.
-
-    ``valid`` is TRUE when the (non-empty) cell passes the function; ``typed`` renders the
-    typed value as a formula (a date serial for dates) for table checks to compare; it is only
-    evaluated where ``valid`` holds, and callers wrap comparisons in ``IFERROR``.
-    """
-
-    valid: Expr
-    typed: Callable[[Frame], str] | None = None
-
-
-def formula_for(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register the formula builder of the check function ``name``.
-
-    For a ``value`` function the builder is ``(compiler, column) -> ValueFormula``; for a
-    ``table`` function ``(compiler, check) -> list[Source]`` (the cells the check flags,
-    with their conditions). Functions without a builder are reported as uncovered.
-    """
-
-    def register(builder: Callable[..., Any]) -> Callable[..., Any]:
-        _BUILDERS[name] = builder
-        return builder
-
-    return register
-
-
-def builder_for(name: str) -> Callable[..., Any] | None:
-    from . import builders  # noqa: F401  (importing registers the built-in builders)
-
-    return _BUILDERS.get(name)
 
 
 # --------------------------------------------------------------------------- compiler

@@ -38,10 +38,10 @@ import difflib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from .engine import Context, TableView, display_value
-from .errors import PackError
-from .functions import Finding, check_function
-from .names import NameIndex, plain_name
+from ..errors import PackError
+from ..names import NameIndex, plain_name
+from ..values import display_value
+from . import Context, Finding, TableView, check_function
 
 _MATCH = {
     "type": "object",

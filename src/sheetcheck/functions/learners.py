@@ -7,7 +7,7 @@ argument), ``export-date`` (lenient dates in another system's export),
 ``conflicting-values`` (rows sharing a key but disagreeing elsewhere) and
 ``collection-period-shift`` (a later date moving a row into another monthly period of an
 academic year). ``learner-reconciliation``, which compares the file with the old system's
-export (``--against``), lives in :mod:`sheetcheck.checks_reconcile`.
+export (``--against``), lives in :mod:`sheetcheck.functions.reconcile`.
 
 Like the built-ins, each yields bare findings; the engine adds rule, severity and location.
 """
@@ -20,10 +20,8 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from . import checks_reconcile  # noqa: F401  (registers learner-reconciliation for ilr-learners)
-from .dates import format_dmy
-from .engine import Context, TableView
-from .functions import Finding, ValueResult, check_function
+from ..dates import format_dmy
+from . import Context, Finding, TableView, ValueResult, check_function
 
 _COLUMN = {"type": "string", "minLength": 1}
 _COLUMNS = {"type": "array", "items": _COLUMN, "minItems": 1}
@@ -91,7 +89,7 @@ def _digits_text(value: Any) -> str | None:
 
 
 def _bad(reason: str) -> ValueResult:
-    return ValueResult(None, ({"reason": reason},))
+    return ValueResult(None, (Finding(params={"reason": reason}),))
 
 
 def _plain_date(value: Any) -> dt.date | None:
@@ -118,7 +116,7 @@ def _make_date(year: int, month: int, day: int) -> dt.date | None:
 def _iso(text: str) -> dt.date:
     day = _make_date(*(int(p) for p in text.split("-")))
     if day is None:  # the args pattern lets 2025-02-30 through
-        from .errors import PackError
+        from ..errors import PackError
 
         raise PackError("check function arguments", "", f"{text!r} is not a real date")
     return day

@@ -24,9 +24,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .dates import format_dmy
-from .engine import Context, TableView
-from .functions import Finding, check_function
+from ..dates import format_dmy
+from . import Context, Finding, TableView, check_function
 
 _COLUMN = {"type": "string", "minLength": 1}
 PARTS = ("columns", "reused-reference", "previous-reference", "missing")

@@ -12,9 +12,9 @@ import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from .dates import EARLIEST, format_dmy, parse_dmy
-from .engine import Context, TableView, display_value
-from .functions import Finding, ValueResult, check_function
+from ..dates import EARLIEST, format_dmy, parse_dmy
+from ..values import display_value
+from . import Context, Finding, TableView, ValueResult, check_function
 
 _COLUMNS = {"type": "array", "items": {"type": "string"}, "minItems": 1}
 
@@ -39,7 +39,7 @@ def dmy_date(value: Any, args: Mapping[str, Any]) -> ValueResult:
     verdict = parse_dmy(value, earliest)
     if verdict.ok:
         return ValueResult(verdict.date)
-    finding = {"reason": verdict.reason, "suggestion": verdict.suggestion}
+    finding = Finding(params={"reason": verdict.reason, "suggestion": verdict.suggestion})
     return ValueResult(None, (finding,))
 
 
