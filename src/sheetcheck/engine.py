@@ -16,11 +16,11 @@ import itertools
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .compiled import compile_value_schema
-from .dates import format_dmy
+from .dates import DMY, DateFormat
 from .functions import Context, Finding, ValueResult
 from .functions import TableView as TableViewProtocol
 from .model import CellError, CellValue, Issue, Table, UncachedFormula, cell_ref, json_value
@@ -105,7 +105,7 @@ class TableView:
         return self._checker.table.row_numbers[index]
 
     def display(self, column: str, index: int) -> str:
-        return display_value(self._checker.raw(column)[index])
+        return display_value(self._checker.raw(column)[index], self.pack.date_format)
 
     def cell(self, column: str, index: int) -> str:
         return self._checker.cell(column, index)
@@ -140,7 +140,7 @@ def check_table(pack: RulePack, table: Table, context: Context | None = None) ->
     (name -> Table); problems inside a related *sheet* are reported too, those inside a
     related *input* file only feed the checks that compare against it.
     """
-    context = context or Context()
+    context = _with_date_format(context or Context(), pack)
     issues: list[Issue] = []
     related: dict[str, _TableChecker] = {}
     for name, sub in pack.related.items():
@@ -156,6 +156,13 @@ def check_table(pack: RulePack, table: Table, context: Context | None = None) ->
         related[name] = checker
     issues.extend(_TableChecker(pack, table, context, related).run())
     return issues
+
+
+def _with_date_format(context: Context, pack: RulePack) -> Context:
+    """The context the checks see: the pack's date format (``extra`` stays the caller's dict)."""
+    if context.date_format == pack.date_format:
+        return context
+    return replace(context, date_format=pack.date_format)
 
 
 def normalize_table(pack: RulePack, table: Table) -> dict[str, list[Norm | None]]:
@@ -175,7 +182,7 @@ class IssueWriter:
     cross-file duplicates of ``--merge``)."""
 
     def __init__(self, pack: RulePack, table: Table, context: Context | None = None) -> None:
-        self._checker = _TableChecker(pack, table, context or Context())
+        self._checker = _TableChecker(pack, table, _with_date_format(context or Context(), pack))
 
     def issue(
         self, rule_id: str, index: int, params: Mapping[str, Any], column: str | None = None
@@ -208,7 +215,8 @@ class _TableChecker:
     ) -> None:
         self.pack = pack
         self.related = related or {}
-        self.import_date_text = format_dmy(context.import_date)
+        self.dates = pack.date_format
+        self.import_date_text = self.dates.format(context.import_date)
         self.table = table
         self.context = context
         self.header = map_header(pack, table.header)
@@ -339,7 +347,9 @@ class _TableChecker:
             cell=cell,
             value=value,
         )
-        fields.update(params)
+        fields.update(
+            (k, self.dates.format(v) if isinstance(v, dt.date) else v) for k, v in params.items()
+        )
         return Issue(
             rule=rule_id,
             severity=rule.severity,
@@ -366,8 +376,8 @@ class _TableChecker:
             "column": header_text or column or "",
             "cell": cell or f"row {row}",
             "row": row,
-            "value": display_value(value),
-            "value_q": quote(value),
+            "value": display_value(value, self.dates),
+            "value_q": quote(value, self.dates),
             "import_date": self.import_date_text,
             "suggestion": "",
             "suggestion_text": "",
@@ -382,7 +392,7 @@ class _TableChecker:
                     norm = self.norms[col][index]
                     fields[name] = display_value(norm.json if norm is not None else None)
                 elif col in self.header.positions:
-                    fields[name] = display_value(self.raw(col)[index])
+                    fields[name] = display_value(self.raw(col)[index], self.dates)
                 else:
                     fields[name] = ""
         return fields
@@ -536,7 +546,7 @@ class _ValueNormalizer:
                 return None
         col = self.col
         if col.function is not None:
-            result: ValueResult = col.function.func(value, col.args)
+            result: ValueResult = col.function.func(value, col.function_args)
             json = value if isinstance(value, str) else _json_text(value, result.typed)
             rule = col.rule or ""
             found = tuple(
@@ -628,10 +638,10 @@ def _fold(value: Any) -> str:
 # --------------------------------------------------------------------------- messages
 
 
-def quote(value: Any) -> str:
+def quote(value: Any, dates: DateFormat = DMY) -> str:
     if isinstance(value, str):
         return f'"{value.strip()}"'
-    return display_value(value)
+    return display_value(value, dates)
 
 
 def _fill(message: str, fields: Mapping[str, Any]) -> str:

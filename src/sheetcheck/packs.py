@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .dates import DMY, DateFormat
 from .errors import PackError
 from .functions import CheckFunction, get_function
 from .model import Severity
@@ -66,6 +67,15 @@ class Column:
     args: Mapping[str, Any]
     optional_column: bool
     width: float | None
+    # The args as the value function receives them: ``args`` plus, for a function that
+    # declares a ``date_format`` argument the column does not set, the pack's date format.
+    function_args: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def date_format(self) -> DateFormat | None:
+        """The format of a date column's text (None: not a date column)."""
+        pattern = self.function_args.get("date_format")
+        return DateFormat.from_pattern(pattern) if isinstance(pattern, str) else None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -130,6 +140,8 @@ class RulePack:
     sheet_name: str | None = None  # origin "sheet": the sheet's name
     input_name: str | None = None  # origin "input": the option naming the file (baseline...)
     required: bool = False  # a related table the checks cannot do without
+    # How the target writes dates as text; every reader and writer of dates asks the pack.
+    date_format: DateFormat = DMY
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -238,6 +250,10 @@ class _Compiler:
         return PackError(self.label, ptr, reason)
 
     def compile(self) -> RulePack:
+        try:
+            self.date_format = DateFormat.from_pattern(self.ext.get("date_format", DMY.pattern))
+        except ValueError as err:
+            raise self.fail(f"/{EXT}/date_format", str(err)) from None
         self.rules = {
             rid: Rule(
                 rid, entry["severity"], entry["title"], entry["message"], entry["why"], entry["fix"]
@@ -302,6 +318,7 @@ class _Compiler:
             sheet_name=ext.get("sheet"),
             input_name=ext.get("input"),
             required=bool(ext.get("required", False)),
+            date_format=self.date_format,
         )
 
     def _use_rule(self, rid: str, ptr: str) -> str:
@@ -341,6 +358,7 @@ class _Compiler:
             args=meta.get("args", {}),
             optional_column=bool(meta.get("optional_column", False)),
             width=meta.get("width"),
+            function_args=self._function_args(function, meta.get("args", {}), f"{ptr}/{EXT}"),
         )
         if col.has_value_rules and rule is None and not _all_annotated(prop):
             raise self.fail(
@@ -348,6 +366,22 @@ class _Compiler:
                 "the column has validation keywords but names no 'rule' to report them under",
             )
         return col
+
+    def _function_args(
+        self, function: CheckFunction | None, args: Mapping[str, Any], ptr: str
+    ) -> Mapping[str, Any]:
+        """A value function's args with the pack's date format filled in where it takes one."""
+        if function is None:
+            return args
+        if "date_format" in args:
+            try:
+                DateFormat.from_pattern(args["date_format"])
+            except ValueError as err:
+                raise self.fail(f"{ptr}/args/date_format", str(err)) from None
+            return args
+        if "date_format" not in function.args_schema.get("properties", {}):
+            return args
+        return {**args, "date_format": self.date_format.pattern}
 
     def _check_aliases(self, columns: tuple[Column, ...]) -> None:
         seen: dict[str, str] = {}

@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .dates import format_dmy
+from .dates import DMY, DateFormat
 
 
-def display_value(value: Any) -> str:
-    """A cell value as a person would recognise it in the sheet."""
+def display_value(value: Any, dates: DateFormat = DMY) -> str:
+    """A cell value as a person would recognise it in the sheet; dates in ``dates`` (the
+    pack's date format)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -20,8 +21,8 @@ def display_value(value: Any) -> str:
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
-            return format_dmy(value.date())
-        return f"{format_dmy(value.date())} {value.strftime('%H:%M')}"
+            return dates.format(value.date())
+        return f"{dates.format(value.date())} {value.strftime('%H:%M')}"
     if isinstance(value, dt.date):
-        return format_dmy(value)
+        return dates.format(value)
     return str(value).strip() if isinstance(value, str) else str(value)

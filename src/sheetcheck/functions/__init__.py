@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from ..dates import DMY, DateFormat
+
 if TYPE_CHECKING:  # type names only: model is plain data, and functions never build a Table
     from ..model import CellValue, Table
 
@@ -98,13 +100,16 @@ class Context:
     workbook, a baseline export), keyed by the name the pack uses. ``options`` holds
     pack-specific settings from the command line (cutoff date, allow_deletions...).
     ``extra`` is where checks leave report sections beyond issues (a reconciliation); the
-    checker copies it into the FileReport.
+    checker copies it into the FileReport. ``date_format`` is the pack's (the engine sets it):
+    a check that writes a date into a message or a reason writes it with
+    ``context.date_format.format(day)``.
     """
 
     import_date: dt.date = field(default_factory=dt.date.today)
     related: Mapping[str, Table] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    date_format: DateFormat = DMY
 
 
 class ColumnInfo(Protocol):

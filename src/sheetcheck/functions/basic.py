@@ -12,7 +12,7 @@ import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from ..dates import EARLIEST, format_dmy, parse_dmy
+from ..dates import DMY, EARLIEST, DateFormat
 from ..values import display_value
 from . import Context, Finding, TableView, ValueResult, check_function
 
@@ -25,22 +25,31 @@ _COLUMNS = {"type": "array", "items": {"type": "string"}, "minItems": 1}
     {
         "type": "object",
         "properties": {
-            "earliest": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+            "earliest": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+            "date_format": {"type": "string"},
         },
         "additionalProperties": False,
     },
 )
 def dmy_date(value: Any, args: Mapping[str, Any]) -> ValueResult:
-    """A date cell: a real date, or text in d/m/yyyy; typed value is a ``datetime.date``.
+    """A date cell: a real date, or text in the pack's date format (``date_format``, filled in
+    from the pack; d/m/yyyy by default); typed value is a ``datetime.date``. The name keeps
+    its history: a pack with ISO dates uses it too.
 
     ``earliest`` (ISO, default 1970-01-01) is the first date accepted: birth dates need 1900.
     """
     earliest = dt.date.fromisoformat(args["earliest"]) if "earliest" in args else EARLIEST
-    verdict = parse_dmy(value, earliest)
+    verdict = date_format_of(args).parse(value, earliest)
     if verdict.ok:
         return ValueResult(verdict.date)
     finding = Finding(params={"reason": verdict.reason, "suggestion": verdict.suggestion})
     return ValueResult(None, (finding,))
+
+
+def date_format_of(args: Mapping[str, Any]) -> DateFormat:
+    """The date format a value function was given (the pack's), d/m/yyyy when none was."""
+    pattern = args.get("date_format")
+    return DateFormat.from_pattern(pattern) if isinstance(pattern, str) else DMY
 
 
 @check_function(
@@ -77,7 +86,7 @@ def date_order(view: TableView, args: Mapping[str, Any], context: Context) -> It
             names[later],
             {
                 "other_column": view.label(names[earlier]),
-                "other_value": format_dmy(view.typed(names[earlier])[index]),
+                "other_value": context.date_format.format(view.typed(names[earlier])[index]),
                 "other_cell": view.cell(names[earlier], index),
             },
         )
@@ -207,6 +216,7 @@ __all__ = [
     "date_older_than",
     "date_order",
     "display_value",
+    "date_format_of",
     "dmy_date",
     "duplicate_rows",
 ]

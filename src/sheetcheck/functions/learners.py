@@ -20,14 +20,13 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from ..dates import format_dmy
 from . import Context, Finding, TableView, ValueResult, check_function
+from .basic import date_format_of
 
 _COLUMN = {"type": "string", "minLength": 1}
 _COLUMNS = {"type": "array", "items": _COLUMN, "minItems": 1}
 _ISO_DATE = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 _DIGITS = re.compile(r"[0-9]+")
-_DMY_TEXT = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _ISO_TEXT = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 
 
@@ -92,20 +91,6 @@ def _bad(reason: str) -> ValueResult:
     return ValueResult(None, (Finding(params={"reason": reason}),))
 
 
-def _plain_date(value: Any) -> dt.date | None:
-    """A real date cell (no time of day) or d/m/yyyy text naming a real day, else None."""
-    if isinstance(value, dt.datetime):
-        return value.date() if value.time() == dt.time(0, 0) else None
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        match = _DMY_TEXT.fullmatch(value.strip())
-        if match:
-            day, month, year = (int(g) for g in match.groups())
-            return _make_date(year, month, day)
-    return None
-
-
 def _make_date(year: int, month: int, day: int) -> dt.date | None:
     try:
         return dt.date(year, month, day)
@@ -122,21 +107,29 @@ def _iso(text: str) -> dt.date:
     return day
 
 
-@check_function("export-date", "value", {"type": "object", "additionalProperties": False})
+@check_function(
+    "export-date",
+    "value",
+    {
+        "type": "object",
+        "properties": {"date_format": {"type": "string"}},
+        "additionalProperties": False,
+    },
+)
 def export_date(value: Any, args: Mapping[str, Any]) -> ValueResult:
-    """A date as another system exports it: a date cell (any time of day ignored), d/m/yyyy
-    or ISO yyyy-mm-dd text (with or without a time). For files we compare against, not for
-    files we check: those must follow the template's format."""
+    """A date as another system exports it: a date cell (any time of day ignored), text in the
+    pack's date format (d/m/yyyy by default) or ISO yyyy-mm-dd text (with or without a time).
+    For files we compare against, not for files we check: those must follow the template's
+    format."""
     if isinstance(value, dt.datetime):
         return ValueResult(value.date())
     if isinstance(value, dt.date):
         return ValueResult(value)
     if isinstance(value, str):
         text = value.strip()
-        match = _DMY_TEXT.fullmatch(text)
-        if match:
-            day, month, year = (int(g) for g in match.groups())
-            return _date_or_bad(_make_date(year, month, day))
+        parts = date_format_of(args).split(text)
+        if parts is not None:
+            return _date_or_bad(_make_date(*parts))
         match = _ISO_TEXT.fullmatch(text)
         if match:
             year, month, day = (int(g) for g in match.groups())
@@ -189,7 +182,7 @@ def date_compare(view: TableView, args: Mapping[str, Any], context: Context) -> 
     ``other`` may list several columns: the row is reported once, for the first listed that
     fails. Rows where either date is empty or unusable are left to the other rules.
     Message parameters: ``other_column``, ``other_value``, ``other_cell``, ``limit`` (the
-    shifted date, d/m/yyyy) and ``years``.
+    shifted date, in the pack's date format) and ``years``.
     """
     column = args["column"]
     others = [args["other"]] if isinstance(args["other"], str) else list(args["other"])
@@ -212,9 +205,9 @@ def date_compare(view: TableView, args: Mapping[str, Any], context: Context) -> 
                     column,
                     {
                         "other_column": view.label(name),
-                        "other_value": format_dmy(other),
+                        "other_value": context.date_format.format(other),
                         "other_cell": view.cell(name, index),
-                        "limit": format_dmy(limit),
+                        "limit": context.date_format.format(limit),
                         "years": years,
                     },
                 )
@@ -276,9 +269,9 @@ def collection_period_shift(
                 index,
                 args["later"],
                 {
-                    "return_date": format_dmy(later),
+                    "return_date": context.date_format.format(later),
                     "return_period": period_label(later_period),
-                    "base_value": format_dmy(base),
+                    "base_value": context.date_format.format(base),
                     "base_period": period_label(base_period),
                 },
             )

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..dates import format_dmy
+from ..dates import DMY, DateFormat
 from . import Context, Finding, TableView, check_function
 
 _COLUMN = {"type": "string", "minLength": 1}
@@ -343,7 +343,9 @@ def _previous_references(
         )
 
 
-def _expected_reason(old: Learner, args: Mapping[str, Any], cutoff: dt.date | None) -> str:
+def _expected_reason(
+    old: Learner, args: Mapping[str, Any], cutoff: dt.date | None, dates: DateFormat = DMY
+) -> str:
     """Why an old record should move ('' when it should not)."""
     continuing = {_text(v) for v in args["continuing"]}
     if old.status is not None and _text(old.status) in continuing:
@@ -353,7 +355,7 @@ def _expected_reason(old: Learner, args: Mapping[str, Any], cutoff: dt.date | No
             return f"its {args['end_date']} cannot be read, so it may still be in learning"
         return f"still in learning (no {args['end_date']})"
     if cutoff is not None and old.end > cutoff:
-        return f"ends on {format_dmy(old.end)}, after the cutoff {format_dmy(cutoff)}"
+        return f"ends on {dates.format(old.end)}, after the cutoff {dates.format(cutoff)}"
     return ""
 
 
@@ -386,7 +388,7 @@ def _missing_learners(
         if key in seen:
             continue
         seen.add(key)
-        reason = _expected_reason(old, args, cutoff)
+        reason = _expected_reason(old, args, cutoff, context.date_format)
         if not reason:
             continue
         expected += 1
@@ -414,13 +416,15 @@ def _missing_learners(
         "cutoff": cutoff.isoformat() if cutoff else None,
     }
     context.extra["reconciliation"] = summary
-    context.extra.setdefault("sections", []).append(("Reconciliation", summary_lines(summary)))
+    context.extra.setdefault("sections", []).append(
+        ("Reconciliation", summary_lines(summary, context.date_format))
+    )
 
 
-def summary_lines(summary: Mapping[str, Any]) -> list[str]:
-    """The reconciliation as the text report prints it."""
+def summary_lines(summary: Mapping[str, Any], dates: DateFormat = DMY) -> list[str]:
+    """The reconciliation as the text report prints it (dates in the pack's format)."""
     cutoff = summary["cutoff"]
-    ending = f" or ending after {format_dmy(dt.date.fromisoformat(cutoff))}" if cutoff else ""
+    ending = f" or ending after {dates.format(dt.date.fromisoformat(cutoff))}" if cutoff else ""
     return [
         f"expected  {summary['expected']:>7,}  learners the old system says should move (still in learning{ending})",
         f"present   {summary['present']:>7,}  learners in this file",
