@@ -166,7 +166,9 @@ class DateFormat:
             )
         return DateVerdict(None, "is a number, not a date")
 
-    def _regex(self, separators: str, year_digits: int, order: str | None = None) -> re.Pattern[str]:
+    def _regex(
+        self, separators: str, year_digits: int, order: str | None = None
+    ) -> re.Pattern[str]:
         parts = {"d": r"(\d{1,2})", "m": r"(\d{1,2})", "y": rf"(\d{{{year_digits}}})"}
         sep = f"[{re.escape(separators)}]"
         return _compiled(sep.join(parts[k] for k in order or self.order))

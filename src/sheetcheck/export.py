@@ -7,7 +7,8 @@ every data row is written to a CSV exactly as the target expects it:
 * the pack's columns, in the pack's order, under the pack's names (a header written with an
   alias or in another order is put right; an optional column is written when the file has it);
 * values as the checks read them: surrounding spaces gone, statuses and other listed values
-  in their canonical spelling, dates as d/m/yyyy without a time, numbers without thousands
+  in their canonical spelling, dates in the pack's date format (d/m/yyyy unless the pack
+  names another) without a time, numbers without thousands
   separators or trailing ".0";
 * text that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
   tab, CR or LF) prefixed with ``'`` (:func:`sheetcheck.safety.neutralize`).
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .checker import CheckOptions
-from .dates import format_dmy, iso_date_argument
+from .dates import DMY, DateFormat, iso_date_argument
 from .engine import Norm, normalize_table
 from .model import FileReport, Table
 from .packs import RulePack, load_pack
@@ -65,21 +66,23 @@ def submission_rows(pack: RulePack, table: Table) -> tuple[list[str], list[list[
     header = [c.name for c in columns]
     empty: list[Norm | None] = [None] * len(table)
     values = [norms.get(c.name, empty) for c in columns]
-    rows = [[submission_text(norm) for norm in cells] for cells in zip(*values, strict=True)]
+    dates = pack.date_format
+    rows = [[submission_text(norm, dates) for norm in cells] for cells in zip(*values, strict=True)]
     if not columns:
         rows = [[] for _ in range(len(table))]
     return header, rows
 
 
-def submission_text(norm: Norm | None) -> str:
-    """One cell as the target reads it: d/m/yyyy dates, plain numbers, neutralized text."""
+def submission_text(norm: Norm | None, dates: DateFormat = DMY) -> str:
+    """One cell as the target reads it: dates in ``dates`` (the pack's format), plain
+    numbers, neutralized text."""
     if norm is None:
         return ""
     typed = norm.typed if norm.typed is not None else norm.json
     if isinstance(typed, dt.datetime):
-        return format_dmy(typed.date())
+        return dates.format(typed.date())
     if isinstance(typed, dt.date):
-        return format_dmy(typed)
+        return dates.format(typed)
     if isinstance(typed, bool):
         return "TRUE" if typed else "FALSE"
     if isinstance(typed, int):
@@ -115,7 +118,7 @@ def register_cli(commands: argparse._SubParsersAction) -> None:
         "export",
         help="write the checked data as the upload file the target expects",
         description="Check FILE and, when it has no errors, write its rows as the target's upload CSV: "
-        "the template's columns in its order, UTF-8, d/m/yyyy dates, plain numbers, text that cannot run as a formula.",
+        "the template's columns in its order, UTF-8, dates in the template's date format, plain numbers, text that cannot run as a formula.",
     )
     export.add_argument("file", metavar="FILE", help="the workbook to export")
     export.add_argument(

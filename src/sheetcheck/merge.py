@@ -310,7 +310,7 @@ def write_merged(together: Together, target: str | os.PathLike[str]) -> int:
 
     One sheet named after the pack's sheet title, the pack's column names in its order, the
     files' rows in the order given. Text is stored as text (a value starting with "=" stays
-    that text, never a formula), dates as dates shown d/m/yyyy. The file is written to a
+    that text, never a formula), dates as dates shown in the pack's date format. The file is written to a
     temporary name beside ``target`` and renamed into place, so it is never half-written.
     Refuses (UsageError) when the report has errors.
     """
@@ -325,18 +325,19 @@ def write_merged(together: Together, target: str | os.PathLike[str]) -> int:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = union.sheet
+    shown = together.pack.date_format.pattern
     for col, name in enumerate(union.header, start=1):
-        _write_cell(sheet.cell(row=1, column=col), name)
+        _write_cell(sheet.cell(row=1, column=col), name, shown)
     for index in range(len(union)):
         for col, values in enumerate(union.columns, start=1):
             value = values[index]
             if value is not None:
-                _write_cell(sheet.cell(row=index + 2, column=col), value)
+                _write_cell(sheet.cell(row=index + 2, column=col), value, shown)
     _save_atomically(book, Path(target))
     return len(union)
 
 
-def _write_cell(cell: Any, value: CellValue) -> None:
+def _write_cell(cell: Any, value: CellValue, date_shown: str = "d/m/yyyy") -> None:
     if isinstance(value, str):
         cell.value = cell_text(value)
         cell.data_type = "s"  # openpyxl would turn "=..." into a formula
@@ -345,7 +346,7 @@ def _write_cell(cell: Any, value: CellValue) -> None:
     elif isinstance(value, (dt.datetime, dt.date)):
         cell.value = value
         midnight = not isinstance(value, dt.datetime) or value.time() == dt.time()
-        cell.number_format = "d/m/yyyy" if midnight else "d/m/yyyy h:mm"
+        cell.number_format = date_shown if midnight else f"{date_shown} h:mm"
     elif isinstance(value, (int, float, bool, dt.time)):
         cell.value = value
     else:  # error values and formulas without a value never get here (they are errors)

@@ -17,7 +17,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from ..dates import EXCEL_EPOCH, parse_dmy
+from ..dates import DMY, EXCEL_EPOCH, DateFormat
 from ..errors import InputError, SheetcheckError
 from ..model import CellValue, FileReport, Issue, json_value
 from ._engine import check_rows, grid_rows
@@ -37,20 +37,40 @@ def serial_date(value: object) -> dt.date | None:
     return EXCEL_EPOCH + dt.timedelta(days=int(value))
 
 
-def check_date(value: Any) -> dt.date | str:
+def check_date(value: Any, date_format: Any = None) -> dt.date | str:
     """=SHEETCHECK.DATE(E2): the date as a real date, or a short reason it is invalid.
 
+    ``date_format`` (optional) is a date format such as "yyyy-mm-dd" or the name of the
+    template (or rule pack file) whose date format applies: =SHEETCHECK.DATE(E2, "m/d/yyyy").
+    Without it the date is read as d/m/yyyy, the bundled templates' format.
     An empty cell gives "" (empty is a question for the column's required rule, not a date).
     """
+    try:
+        dates = cell_date_format(date_format)
+    except SheetcheckError as err:
+        return f"SheetCheck: {_reason(err)}"
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""
-    verdict = parse_dmy(serial_date(value) or value)
+    verdict = dates.parse(serial_date(value) or value)
     if verdict.date is not None:
         return verdict.date
     text = f"invalid: {verdict.reason}"
     if verdict.suggestion:
         text += f"; did you mean {verdict.suggestion}?"
     return text
+
+
+def cell_date_format(given: Any) -> DateFormat:
+    """A cell function's date format argument: empty, a format ("yyyy-mm-dd") or a template."""
+    text = "" if given is None else str(given).strip()
+    if not text:
+        return DMY
+    try:
+        return DateFormat.from_pattern(text)
+    except ValueError:
+        from ..packs import load_pack
+
+        return load_pack(text).date_format
 
 
 def row_issues(values: Any, header: Any, template: str | None = None) -> str:

@@ -16,9 +16,10 @@ from . import udfs
 
 
 @xw.func
-def sheetcheck_date(value: Any) -> Any:
-    """The date as a real date, or a short reason it is not a valid d/m/yyyy date."""
-    return udfs.check_date(value)
+def sheetcheck_date(value: Any, date_format: Any = None) -> Any:
+    """The date as a real date, or a short reason it is not a valid date in the format given
+    (a format such as "yyyy-mm-dd" or a template's name; default d/m/yyyy)."""
+    return udfs.check_date(value, date_format)
 
 
 @xw.func

@@ -213,10 +213,10 @@ def _years_before(day: dt.date, years: int) -> dt.date:
 
 __all__ = [
     "date_after_import",
+    "date_format_of",
     "date_older_than",
     "date_order",
     "display_value",
-    "date_format_of",
     "dmy_date",
     "duplicate_rows",
 ]

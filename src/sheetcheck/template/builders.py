@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from ..dates import EARLIEST
+from ..dates import DMY, EARLIEST, DateFormat
 from ..packs import Check, Column
 from .expr import Expr, Frame, Leaf, Untranslatable, all_of, any_of, probe, text_literal
 from .registry import Source, ValueFormula, formula_for
@@ -19,10 +19,6 @@ from .registry import Source, ValueFormula, formula_for
 if TYPE_CHECKING:  # type names only: the compiler imports the builders, never the reverse
     from .formulas import Compiler
 
-# d/m/yyyy with the digits turned into #; looked up with FIND in one delimited string (no
-# array constant, no MATCH wildcards). Text longer than 10 characters is never a date, which
-# also keeps two shapes joined by "|" from matching.
-_SHAPES = '"|#/#/####|##/#/####|#/##/####|##/##/####|"'
 EXCEL_FIRST_YEAR = 1900  # DATE() adds 1900 to smaller years, so earlier text cannot be a date
 
 
@@ -35,23 +31,50 @@ def count_true(terms: Sequence[str]) -> str:
     return f"SUMPRODUCT(--({'*'.join(terms)}))"
 
 
-def _dmy_parts(t: str) -> tuple[str, str, str]:
-    """Day, month and year of text already known to be digits/digits/4 digits."""
-    slash = f'FIND("/",{t})'
-    day = f"VALUE(LEFT({t},{slash}-1))"
-    month = f"VALUE(MID({t},{slash}+1,LEN({t})-{slash}-5))"
-    year = f"VALUE(RIGHT({t},4))"
-    return day, month, year
+def _shapes(dates: DateFormat) -> str:
+    """The text shapes of a date in ``dates`` with the digits turned into #, in one delimited
+    string looked up with FIND (no array constant, no MATCH wildcards): d/m/yyyy gives
+    ``"|#/#/####|##/#/####|#/##/####|##/##/####|"``. Text longer than 10 characters is never a
+    date, which also keeps two shapes joined by "|" from matching."""
+    widths = {
+        "d": ("##",) if dates.pad_day else ("#", "##"),
+        "m": ("##",) if dates.pad_month else ("#", "##"),
+        "y": ("####",),
+    }
+    first, second, third = (widths[k] for k in dates.order)
+    shapes = [dates.separator.join((a, b, c)) for b in second for a in first for c in third]
+    return '"|' + "|".join(shapes) + '|"'
+
+
+def _date_parts(t: str, dates: DateFormat) -> tuple[str, str, str]:
+    """Day, month and year of text already known to have the shape of ``dates``."""
+    sep = text_literal(dates.separator)
+    if dates.year_first:
+        second_at = f"FIND({sep},{t},6)"
+        parts = [
+            f"VALUE(LEFT({t},4))",
+            f"VALUE(MID({t},6,{second_at}-6))",
+            f"VALUE(MID({t},{second_at}+1,2))",
+        ]
+    else:
+        first_at = f"FIND({sep},{t})"
+        parts = [
+            f"VALUE(LEFT({t},{first_at}-1))",
+            f"VALUE(MID({t},{first_at}+1,LEN({t})-{first_at}-5))",
+            f"VALUE(RIGHT({t},4))",
+        ]
+    found = dict(zip(dates.order, parts, strict=True))
+    return found["d"], found["m"], found["y"]
 
 
 def _date_literal(day: dt.date) -> str:
     return f"DATE({day.year},{day.month},{day.day})"
 
 
-def _dmy_valid(r: str, earliest: dt.date) -> str:
-    """A date cell without a time, or d/m/yyyy text naming a real day, from ``earliest`` on.
+def _date_valid(r: str, earliest: dt.date, dates: DateFormat) -> str:
+    """A date cell without a time, or text in ``dates`` naming a real day, from ``earliest`` on.
 
-    Text: 1 or 2 digit day and month, 4 digit year (the digits are turned into # and the
+    Text: 1 or 2 digit day and month (2 where the format pads them), 4 digit year (the digits are turned into # and the
     shape looked up), then the day must survive DATE() unchanged. Excel's phantom 29/2/1900
     is refused explicitly.
     """
@@ -61,11 +84,11 @@ def _dmy_valid(r: str, earliest: dt.date) -> str:
     digits = t
     for digit in "0123456789":
         digits = f'SUBSTITUTE({digits},"{digit}","#")'
-    day, month, year = _dmy_parts(t)
+    day, month, year = _date_parts(t, dates)
     date = f"DATE({year},{month},{day})"
     tests = [
         f"LEN({t})<=10",
-        f'ISNUMBER(FIND("|"&{digits}&"|",{_SHAPES}))',
+        f'ISNUMBER(FIND("|"&{digits}&"|",{_shapes(dates)}))',
         f"{year}>={earliest.year}",
     ]
     if earliest.year == EXCEL_FIRST_YEAR:
@@ -79,14 +102,15 @@ def _dmy_valid(r: str, earliest: dt.date) -> str:
 
 def _date_formula(col: Column, earliest: dt.date) -> ValueFormula:
     name = col.name
-    _dmy_valid("$A1", earliest)  # raises Untranslatable now for an impossible floor
+    dates = col.date_format or DMY
+    _date_valid("$A1", earliest, dates)  # raises Untranslatable now for an impossible floor
 
     def valid(f: Frame) -> str:
-        return _dmy_valid(f.ref(name), earliest)
+        return _date_valid(f.ref(name), earliest, dates)
 
     def serial(f: Frame) -> str:
         r = f.ref(name)
-        day, month, year = _dmy_parts(f"TRIM({r})")
+        day, month, year = _date_parts(f"TRIM({r})", dates)
         return f"IF(ISNUMBER({r}),{r},DATE({year},{month},{day}))"
 
     return ValueFormula(Leaf(valid, array_safe=False), serial)
@@ -94,8 +118,9 @@ def _date_formula(col: Column, earliest: dt.date) -> ValueFormula:
 
 @formula_for("dmy-date")
 def dmy_date(compiler: Compiler, col: Column) -> ValueFormula:
-    """A real date cell without a time, or text d/m/yyyy, from 1/1/1970 or the column's
-    ``earliest`` argument on (dates.parse_dmy)."""
+    """A real date cell without a time, or text in the pack's date format (d/m/yyyy unless the
+    pack names another), from 1/1/1970 or the column's ``earliest`` argument on
+    (:meth:`sheetcheck.dates.DateFormat.parse`)."""
     earliest = col.args.get("earliest")
     return _date_formula(col, dt.date.fromisoformat(earliest) if earliest else EARLIEST)
 

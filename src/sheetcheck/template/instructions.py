@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..dates import DateFormat
 from ..packs import RulePack
 
 if TYPE_CHECKING:
@@ -42,6 +43,24 @@ def import_date_formula(day: dt.date | None) -> str:
     if day is None:
         return "=TODAY()"
     return f"=DATE({day.year},{day.month},{day.day})"
+
+
+def date_advice(dates: DateFormat) -> str:
+    """How to type dates, in the pack's date format."""
+    text = (
+        f"Dates: type them as {dates.pattern}, for example {dates.example} for 1 March 2025. "
+        "Date cells are text cells, so what you type is kept exactly as typed whatever the "
+        "computer's regional settings"
+    )
+    if dates.order == "dmy":
+        return (
+            text + f" (a real date cell would read {dates.example} as 3 January on a US machine)."
+        )
+    if dates.order == "mdy":
+        return (
+            text + f" (a real date cell would read {dates.example} as 3 January on a UK machine)."
+        )
+    return text + "."
 
 
 def required_columns(pack: RulePack) -> set[str]:
@@ -107,7 +126,7 @@ def write_instructions(
     out.text(f"{pack.title}: how to fill in this template", font=out.title)
     out.text(pack.description)
     out.gap()
-    _import_date(out, import_date)
+    _import_date(out, import_date, pack)
     out.gap()
     _how_to(out, pack, sheets)
     for data in sheets:
@@ -123,7 +142,7 @@ def write_instructions(
     sheet.print_area = f"A1:F{out.row}"  # formulas overflow to the right on screen only
 
 
-def _import_date(out: _Writer, import_date: dt.date | None) -> None:
+def _import_date(out: _Writer, import_date: dt.date | None, pack: RulePack) -> None:
     assert f"B{out.row}" == IMPORT_DATE_CELL, "the import date cell moved"
     out.line(
         "Import date",
@@ -133,7 +152,7 @@ def _import_date(out: _Writer, import_date: dt.date | None) -> None:
         "replace it with a formula such as =DATE(2026,11,1).",
     )
     out.sheet["A" + IMPORT_DATE_CELL[1:]].font = out.bold
-    out.sheet[IMPORT_DATE_CELL].number_format = "d/m/yyyy"
+    out.sheet[IMPORT_DATE_CELL].number_format = pack.date_format.pattern
 
 
 def _how_to(out: _Writer, pack: RulePack, sheets: Sequence[DataSheet]) -> None:
@@ -143,9 +162,7 @@ def _how_to(out: _Writer, pack: RulePack, sheets: Sequence[DataSheet]) -> None:
         f"Type one row per record on the {names} sheet{'s' if len(sheets) > 1 else ''}, from "
         "row 2 down. Keep the header row as it is: the import and the checker find the columns "
         "by these names.",
-        "Dates: type them as d/m/yyyy, for example 1/3/2025 for 1 March 2025. Date cells are "
-        "text cells, so what you type is kept exactly as typed whatever the computer's regional "
-        "settings (a real date cell would read 1/3/2025 as 3 January on a US machine).",
+        date_advice(pack.date_format),
         "Columns with a fixed list of values have a dropdown. Select a header to see what the "
         "column expects.",
         "Problems light up as you type: red for errors (the import rejects, skips or mangles "

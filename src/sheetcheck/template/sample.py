@@ -367,8 +367,9 @@ def generic_sample(pack: RulePack) -> SampleData:
 def _generic_value(name: str, schema: Any, col: Any, number: int, rng: random.Random) -> Any:
     if col.enum:
         return col.enum[number % len(col.enum)]
-    if col.function is not None and col.function.name == "dmy-date":
-        return format_dmy(dt.date(2025, 1, 1) + dt.timedelta(days=rng.randint(0, 300)))
+    if col.function is not None and col.function.name == "dmy-date" and col.date_format:
+        day = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randint(0, 300))
+        return col.date_format.format(day)
     if col.json_type in ("number", "integer"):
         low = schema.get("minimum", 0)
         high = schema.get("maximum", low + 100)

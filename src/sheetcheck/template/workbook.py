@@ -271,7 +271,7 @@ def _add_validations(sheet: Any, pack: RulePack, layout: Layout, last: int) -> N
 
     for col in pack.columns:
         letter = layout.sheet_columns[col.name]
-        title, prompt = _clip(col.name, 32), _clip(col.description, 255)
+        title, prompt = _prompt_title(col), _clip(col.description, 255)
         header = DataValidation(showInputMessage=True, promptTitle=title, prompt=prompt)
         header.add(f"{letter}1")
         sheet.add_data_validation(header)
@@ -293,6 +293,15 @@ def _add_validations(sheet: Any, pack: RulePack, layout: Layout, last: int) -> N
         )
         validation.add(f"{letter}{FIRST_ROW}:{letter}{last}")
         sheet.add_data_validation(validation)
+
+
+def _prompt_title(col: Column) -> str:
+    """The input message's title: the column name, and for a date column the pack's date
+    format ("Start Date (d/m/yyyy)") when both fit Excel's 32 characters."""
+    dates = col.date_format if col.function is not None and col.function.kind == "value" else None
+    if dates is not None and len(col.name) + len(dates.pattern) + 3 <= 32:
+        return f"{col.name} ({dates.pattern})"
+    return _clip(col.name, 32)
 
 
 def _validation_kind(col: Column, layout: Layout) -> dict[str, Any]:
