@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -28,34 +28,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-class _Into(argparse.Action):
-    """Store an option's value under its name in a dict attribute of the namespace.
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line. ``argv`` only matters for a pack file named with ``--template``:
+    the options of the related input files it declares are added too."""
+    from .inputs import command_packs
 
-    ``into="inputs"`` collects files a rule pack reads (``--against OLD.xlsx`` ->
-    ``args.inputs["against"]``), ``into="params"`` pack settings (``--cutoff``); both go
-    to :class:`~sheetcheck.checker.CheckOptions`. With ``nargs=0`` the value is ``const``
-    (a flag such as ``--allow-deletions``).
-    """
-
-    def __init__(
-        self, option_strings: Sequence[str], dest: str, *, into: str, **kwargs: Any
-    ) -> None:
-        self.into = into
-        super().__init__(option_strings, dest, **kwargs)
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: Any,
-        option_string: str | None = None,
-    ) -> None:
-        bucket = dict(getattr(namespace, self.into, None) or {})
-        bucket[self.dest] = self.const if self.nargs == 0 else values
-        setattr(namespace, self.into, bucket)
-
-
-def build_parser() -> argparse.ArgumentParser:
+    packs = command_packs(argv)
     parser = _Parser(
         prog="sheetcheck",
         description="Check learner-record migration spreadsheets before you upload them.",
@@ -63,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sheetcheck {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
-    _add_check(commands)
+    _add_check(commands, packs)
     _add_clean(commands)
     _add_rules(commands)
     # Subcommands that live with their feature; each module adds its own parser.
@@ -73,11 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_template(commands)
     add_excel(commands)
-    add_export(commands)
+    add_export(commands, packs)
     return parser
 
 
-def _add_check(commands: argparse._SubParsersAction) -> None:
+def _add_check(commands: argparse._SubParsersAction, packs: Sequence[Mapping[str, Any]]) -> None:
     check = commands.add_parser(
         "check",
         help="check one or more workbooks and report every problem",
@@ -108,36 +86,9 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
         metavar="YYYY-MM-DD",
         help="the day the file will be uploaded (future and archived dates are relative to it; default: today)",
     )
-    check.add_argument(
-        "--against",
-        action=_Into,
-        into="inputs",
-        metavar="OLD.xlsx",
-        help="the old system's export to reconcile learners with (ilr-learners)",
-    )
-    check.add_argument(
-        "--cutoff",
-        action=_Into,
-        into="params",
-        type=iso_date_argument,
-        metavar="YYYY-MM-DD",
-        help="with --against: learners ending after this date must move too (default: only those still in learning)",
-    )
-    check.add_argument(
-        "--baseline",
-        action=_Into,
-        into="inputs",
-        metavar="CURRENT.xlsx",
-        help="the target's export of what it already holds: current students (student-roster), existing enrollments (enrollment-history)",
-    )
-    check.add_argument(
-        "--allow-deletions",
-        action=_Into,
-        into="params",
-        nargs=0,
-        const=True,
-        help="with --baseline: students missing from the sheet may be deleted (one warning instead of an error each)",
-    )
+    from .inputs import add_input_options
+
+    add_input_options(check, packs)  # --against, --baseline, --cutoff... as the packs declare
     check.add_argument(
         "--merge",
         metavar="OUT.xlsx",
@@ -194,13 +145,13 @@ def _add_rules(commands: argparse._SubParsersAction) -> None:
 
 def _run_check(args: argparse.Namespace) -> int:
     from .checker import CheckOptions, check_file
+    from .inputs import command_packs, require_inputs
     from .limits import limits_from_args
     from .progress import Progress
 
     if args.annotate and len(args.files) != 1:
         raise UsageError("--annotate takes exactly one input file")
-    _needs_input(args, "cutoff", "against")
-    _needs_input(args, "allow_deletions", "baseline")
+    require_inputs(args, command_packs([f"--template={args.template}"] if args.template else []))
     options = CheckOptions(
         template=args.template,
         sheet=args.sheet,
@@ -236,15 +187,6 @@ def _run_check(args: argparse.Namespace) -> int:
 
         annotate(args.files[0], args.annotate, reports[0], force=args.force)
     return report.exit_code
-
-
-def _needs_input(args: argparse.Namespace, param: str, option: str) -> None:
-    """A pack setting that only means something with a comparison file given."""
-    params = getattr(args, "params", None) or {}
-    inputs = getattr(args, "inputs", None) or {}
-    if param in params and option not in inputs:
-        flag = "--" + param.replace("_", "-")
-        raise UsageError(f"{flag} only applies with --{option} FILE")
 
 
 def _is_pack_error(err: SheetcheckError) -> bool:
@@ -306,7 +248,7 @@ def _error_line(text: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sheetcheck`` command; returns the exit code."""
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     handler: Handler = args.handler
     try:

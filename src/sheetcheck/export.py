@@ -24,11 +24,11 @@ import csv
 import datetime as dt
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from .checker import CheckOptions
 from .dates import DMY, DateFormat, iso_date_argument
@@ -110,8 +110,14 @@ def write_csv(out: TextIO, header: Sequence[str], rows: Sequence[Sequence[str]])
 # --------------------------------------------------------------------------- command line
 
 
-def register_cli(commands: argparse._SubParsersAction) -> None:
-    """Add the ``export`` subcommand (cli.py calls this for every module that has it)."""
+def register_cli(
+    commands: argparse._SubParsersAction, packs: Sequence[Mapping[str, Any]] = ()
+) -> None:
+    """Add the ``export`` subcommand (cli.py calls this for every module that has it).
+
+    ``packs`` (parsed pack JSON) declare the related input options, as for ``check``.
+    """
+    from .inputs import add_input_options
     from .limits import add_limit_options
 
     export = commands.add_parser(
@@ -134,12 +140,7 @@ def register_cli(commands: argparse._SubParsersAction) -> None:
         metavar="YYYY-MM-DD",
         help="the day of the upload (default: today)",
     )
-    export.add_argument(
-        "--baseline", metavar="CURRENT.xlsx", help="the target's current export, as for 'check'"
-    )
-    export.add_argument(
-        "--allow-deletions", action="store_true", help="as for 'check' (student-roster)"
-    )
+    add_input_options(export, packs)  # --baseline, --against... as the packs declare them
     export.add_argument("--strict", action="store_true", help="refuse on warnings too")
     add_limit_options(export)
     export.set_defaults(handler=run_export)
@@ -148,16 +149,18 @@ def register_cli(commands: argparse._SubParsersAction) -> None:
 def run_export(args: argparse.Namespace) -> int:
     """The ``export`` handler: 0 written, 1 refused because of errors, 2 unusable input."""
     from .atomic import write_atomically
+    from .inputs import command_packs, require_inputs
     from .limits import limits_from_args
 
+    require_inputs(args, command_packs([f"--template={args.template}"]))
     options = CheckOptions(
         template=args.template,
         sheet=args.sheet,
         import_date=args.import_date,
         limits=limits_from_args(args),
         isolate=True,
-        inputs={"baseline": args.baseline} if args.baseline else {},
-        params={"allow_deletions": True} if args.allow_deletions else {},
+        inputs=getattr(args, "inputs", {}) or {},
+        params=getattr(args, "params", {}) or {},
     )
     submission = prepare(args.file, options)
     report = submission.report
