@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .engine import Context, check_table
 from .errors import InputError, UsageError
+from .folding import fold_text
 from .model import FileReport, Issue, Report, Table, sort_key
 from .packs import RulePack, bundled_pack_names, load_pack
 from .tables import HeaderMatch, build_table, find_header
@@ -177,7 +178,7 @@ def _related_tables(
 
 def _sheet_named(book: WorkbookReader, name: str) -> str | None:
     for sheet in book.sheet_names:
-        if sheet.strip().casefold() == name.strip().casefold():
+        if fold_text(sheet) == fold_text(name):
             return sheet
     return None
 

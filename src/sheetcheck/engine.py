@@ -21,6 +21,7 @@ from typing import Any
 
 from .compiled import compile_value_schema
 from .dates import DMY, DateFormat
+from .folding import fold_text
 from .functions import Context, Finding, ValueResult
 from .functions import TableView as TableViewProtocol
 from .model import CellError, CellValue, Issue, Table, UncachedFormula, cell_ref, json_value
@@ -502,7 +503,9 @@ class _ValueNormalizer:
         self.validate: Callable[[Any], list[tuple[Any, ...]]] | None = None
         if col.has_value_rules:
             self.validate = compile_value_schema(col.schema) or _jsonschema_paths(col.schema)
-        self.enum_index = {_fold(m): m for m in col.enum} if col.enum and col.ignore_case else None
+        self.enum_index = (
+            {fold_text(m): m for m in col.enum} if col.enum and col.ignore_case else None
+        )
         self._memo: dict[Any, Norm | None] = {}
         self._typed_memo: dict[tuple[type, Any], Norm | None] = {}
 
@@ -568,7 +571,7 @@ class _ValueNormalizer:
             return json_value(value)
         text = display_value(value) if not isinstance(value, str) else value
         if self.enum_index is not None:
-            return self.enum_index.get(_fold(text), text)
+            return self.enum_index.get(fold_text(text), text)
         if kind == "string" or self.col.enum is not None:
             return text
         return json_value(value)
@@ -623,16 +626,12 @@ def _annotation_for(
 
 
 def _enum_suggestion(value: Any, members: Sequence[Any]) -> dict[str, str]:
-    options = {_fold(m): str(m) for m in members}
-    close = difflib.get_close_matches(_fold(value), list(options), n=1, cutoff=0.6)
+    options = {fold_text(m): str(m) for m in members}
+    close = difflib.get_close_matches(fold_text(value), list(options), n=1, cutoff=0.6)
     if not close:
         return {}
     best = options[close[0]]
     return {"suggestion": best, "suggestion_text": f' (did you mean "{best}"?)'}
-
-
-def _fold(value: Any) -> str:
-    return " ".join(str(value).split()).casefold()
 
 
 # --------------------------------------------------------------------------- messages

@@ -30,6 +30,7 @@ from typing import Any
 from .checker import CheckOptions, check_file
 from .engine import Context, IssueWriter, check_table, map_header
 from .errors import InputError, PackError, SheetcheckError, UsageError
+from .folding import fold_text
 from .model import CellValue, FileReport, Issue, Report, Table, cell_ref, sort_key
 from .packs import RulePack, load_pack
 from .safety import cell_text
@@ -199,10 +200,7 @@ class _Located:
 
 
 def _key_text(value: CellValue, fold: bool) -> str | None:
-    text = " ".join(display_value(value).split())
-    if not text:
-        return None
-    return text.casefold() if fold else text
+    return fold_text(display_value(value), case=fold) or None
 
 
 # --------------------------------------------------------------------------- whole upload

@@ -9,21 +9,15 @@ one-letter deletion of it, so two parts within one edit share an index key.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
+from .folding import fold_name
+
 # Parts shorter than this must match exactly (after accents and case): "Al" and "Ali" are
 # different people far more often than typos of each other; "Lee" and "Leo" may be a typo.
 MIN_TYPO_LENGTH = 3
-
-
-def fold_name(text: object) -> str:
-    """'  Zoë  O'Brien-Smith ' -> 'zoeobriensmith': no accents, case, spaces or punctuation."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    letters = (c for c in decomposed if not unicodedata.combining(c))
-    return "".join(c for c in "".join(letters).casefold() if c.isalnum())
 
 
 def plain_name(text: object) -> str:

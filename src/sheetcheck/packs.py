@@ -19,6 +19,7 @@ from typing import Any
 
 from .dates import DMY, DateFormat
 from .errors import PackError
+from .folding import fold_text
 from .functions import CheckFunction, get_function
 from .model import Severity
 
@@ -38,7 +39,7 @@ def schemas_dir() -> Path:
 
 def normalize_header(text: object) -> str:
     """Header matching ignores case, surrounding spaces and repeated inner spaces."""
-    return " ".join(str(text).split()).casefold()
+    return fold_text(text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from ..dates import DMY, EARLIEST, DateFormat
+from ..folding import fold_text
 from ..values import display_value
 from . import Context, Finding, TableView, ValueResult, check_function
 
@@ -132,13 +133,8 @@ def duplicate_rows(view: TableView, args: Mapping[str, Any], context: Context) -
 
 class _FoldMemo(dict[Any, Any]):
     def __missing__(self, value: Any) -> Any:
-        folded = self[value] = _fold(value) if value.__class__ is str else value
+        folded = self[value] = fold_text(value) if value.__class__ is str else value
         return folded
-
-
-def _fold(text: str) -> str:
-    folded = text.casefold()
-    return " ".join(folded.split()) if "  " in folded or "\t" in folded else folded
 
 
 def _folded(values: list[Any]) -> list[Any]:

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from ..folding import fold_text
 from . import Context, Finding, TableView, ValueResult, check_function
 from .basic import date_format_of
 
@@ -334,8 +335,7 @@ def conflicting_values(
 
 def _fold_key(value: Any, fold: bool) -> Any:
     if isinstance(value, str):
-        text = " ".join(value.split())
-        return text.casefold() if fold else text
+        return fold_text(value, case=fold)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, int) and not isinstance(value, bool):

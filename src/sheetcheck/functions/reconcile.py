@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import unicodedata
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..dates import DMY, DateFormat
+from ..folding import fold_name, fold_text
 from . import Context, Finding, TableView, check_function
 
 _COLUMN = {"type": "string", "minLength": 1}
@@ -145,13 +145,6 @@ def same_learner(a: Learner, b: Learner) -> bool | None:
     return None
 
 
-def fold_name(value: Any) -> str:
-    """A name compared for identity: no accents, case, spaces, hyphens or apostrophes."""
-    text = unicodedata.normalize("NFKD", str(value))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
-
-
 class _Folded(dict[Any, Any]):
     """Memo of a folding function: each distinct value is folded once."""
 
@@ -173,7 +166,7 @@ def _text(value: Any) -> str:
 
 
 def _fold_ref(value: Any) -> str | None:
-    return " ".join(_text(value).split()).casefold() or None
+    return fold_text(_text(value)) or None
 
 
 def _anchor(view: TableView) -> Sequence[Any]:
