@@ -38,24 +38,32 @@ def build_template(
     rows: Sequence[Sequence[Any]] = (),
     data_rows: int = DEFAULT_DATA_ROWS,
     import_date: dt.date | None = None,
+    timestamp: dt.datetime | None = None,
 ) -> None:
     """Write the template of ``pack`` to ``target`` (atomically: temp file + rename).
 
     ``rows`` pre-fill the data sheet in pack column order; ``data_rows`` is how many rows
     the table, dropdowns and highlighting cover; ``import_date`` replaces ``=TODAY()`` as the
-    day the date rules compare against.
+    day the date rules compare against; ``timestamp`` fixes the file's times (reproducible
+    output; default: now).
     """
-    write_template(
-        pack, target, TemplateOptions(rows=rows, data_rows=data_rows, import_date=import_date)
+    options = TemplateOptions(
+        rows=rows, data_rows=data_rows, import_date=import_date, timestamp=timestamp
     )
+    write_template(pack, target, options)
 
 
-def build_sample(pack_name: str, target: str | os.PathLike[str]) -> None:
+def build_sample(
+    pack_name: str, target: str | os.PathLike[str], timestamp: dt.datetime | None = None
+) -> None:
     """Write the bundled sample of ``pack_name``: realistic rows with planted problems."""
     pack = load_pack(pack_name)
     data = sample_data(pack)
     options = TemplateOptions(
-        rows=data.rows, related_rows=data.related_rows, import_date=data.import_date
+        rows=data.rows,
+        related_rows=data.related_rows,
+        import_date=data.import_date,
+        timestamp=timestamp,
     )
     write_template(pack, target, options)
 
@@ -65,16 +73,23 @@ def sample_path(output_dir: str | os.PathLike[str], pack_name: str) -> Path:
 
 
 def regenerate_all(output_dir: str | os.PathLike[str]) -> list[Path]:
-    """One template per bundled pack, plus ``samples/<name>-sample.xlsx``; returns the paths."""
+    """One template per bundled pack, plus ``samples/<name>-sample.xlsx``; returns the paths.
+
+    Reproducible: the files' times are :func:`~.reproducible.build_time` (SOURCE_DATE_EPOCH
+    or a fixed date), so a run that changes no content changes no byte.
+    """
+    from .reproducible import build_time
+
+    when = build_time()
     folder = Path(output_dir)
     (folder / SAMPLES_FOLDER).mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for name in bundled_pack_names():
         target = folder / f"{name}.xlsx"
-        build_template(load_pack(name), target)
+        build_template(load_pack(name), target, timestamp=when)
         written.append(target)
         sample = sample_path(folder, name)
-        build_sample(name, sample)
+        build_sample(name, sample, when)
         written.append(sample)
     return written
 

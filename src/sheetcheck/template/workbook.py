@@ -49,7 +49,9 @@ class TemplateOptions:
     ``data_rows`` is how many rows the table, dropdowns and conditional formats cover;
     ``import_date`` fixes the Instructions sheet's import date (default: ``=TODAY()``);
     ``verdict_columns`` adds, right of the table, one cell per conditional format per filled
-    row holding the very formula the format uses (the differential test reads them back).
+    row holding the very formula the format uses (the differential test reads them back);
+    ``timestamp`` (default: the time of saving) is written as the workbook's creation time
+    and the time of every part, so the same content gives the same bytes (``make templates``).
     """
 
     rows: Sequence[Sequence[Any]] = ()
@@ -57,6 +59,7 @@ class TemplateOptions:
     data_rows: int = DEFAULT_DATA_ROWS
     import_date: dt.date | None = None
     verdict_columns: bool = False
+    timestamp: dt.datetime | None = None
 
 
 def sheet_name(text: str) -> str:
@@ -170,7 +173,7 @@ def write_template(
     instructions = book.create_sheet(INSTRUCTIONS_SHEET, len(sheets))
     write_instructions(instructions, pack, sheets=sheets, import_date=options.import_date)
     book.active = 0
-    return _save(book, Path(target))
+    return _save(book, Path(target), options.timestamp)
 
 
 def _absolute(cell: str) -> str:
@@ -385,7 +388,7 @@ def _add_verdicts(sheet: Any, compiled: CompiledPack, layout: Layout, filled: in
             sheet.cell(row=number, column=index, value="=" + compiled.formula(rule, layout, number))
 
 
-def _save(book: Any, target: Path) -> Path:
+def _save(book: Any, target: Path, timestamp: dt.datetime | None = None) -> Path:
     folder = target.parent if str(target.parent) else Path()
     if not folder.is_dir():
         raise TemplateError(f"{target}: the folder {folder} does not exist")
@@ -394,6 +397,10 @@ def _save(book: Any, target: Path) -> Path:
     try:
         with replacing(target) as temp:
             book.save(temp)
+            if timestamp is not None:
+                from .reproducible import pin_timestamps
+
+                pin_timestamps(temp, timestamp)
     except OSError as err:
         raise TemplateError(
             f"{target}: cannot write the template ({err.strerror or err})"
