@@ -40,9 +40,10 @@ def pin_timestamps(path: Path, when: dt.datetime) -> None:
     with zipfile.ZipFile(path) as source:
         members = [(info, source.read(info)) for info in source.infolist()]
     with zipfile.ZipFile(path, "w") as out:
-        for info, data in members:
+        for info, content in members:
+            data = content
             if info.filename == CORE_PROPERTIES:
-                data = _STAMP.sub(lambda m: m.group(1) + stamp + m.group(3), data)
+                data = _STAMP.sub(lambda m: m.group(1) + stamp + m.group(3), content)
             pinned = zipfile.ZipInfo(info.filename, date_time=date_time)
             pinned.compress_type = info.compress_type
             pinned.external_attr = info.external_attr
