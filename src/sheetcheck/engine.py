@@ -172,7 +172,7 @@ def normalize_table(pack: RulePack, table: Table) -> dict[str, list[Norm | None]
     one way."""
     positions = map_header(pack, table.header).positions
     return {
-        col.name: _ValueNormalizer(col).column(table.columns[positions[col.name]])
+        col.name: _ValueNormalizer(col, pack.date_format).column(table.columns[positions[col.name]])
         for col in pack.columns
         if col.name in positions
     }
@@ -277,7 +277,7 @@ class _TableChecker:
 
     # ---- cells
     def _column(self, col: Column) -> None:
-        normalize = _ValueNormalizer(col)
+        normalize = _ValueNormalizer(col, self.dates)
         raw = self.raw(col.name)
         norms = normalize.column(raw)
         self.norms[col.name] = norms
@@ -391,7 +391,9 @@ class _TableChecker:
                     continue
                 if col in self.norms:
                     norm = self.norms[col][index]
-                    fields[name] = display_value(norm.json if norm is not None else None)
+                    fields[name] = display_value(
+                        norm.json if norm is not None else None, self.dates
+                    )
                 elif col in self.header.positions:
                     fields[name] = display_value(self.raw(col)[index], self.dates)
                 else:
@@ -498,8 +500,9 @@ class _Memo(dict[Any, Any]):
 class _ValueNormalizer:
     """Normalizes and validates the cells of one column, once per distinct value."""
 
-    def __init__(self, col: Column) -> None:
+    def __init__(self, col: Column, dates: DateFormat = DMY) -> None:
         self.col = col
+        self.dates = dates  # the pack's: a date cell in a text column reads as the target writes it
         self.validate: Callable[[Any], list[tuple[Any, ...]]] | None = None
         if col.has_value_rules:
             self.validate = compile_value_schema(col.schema) or _jsonschema_paths(col.schema)
@@ -569,7 +572,7 @@ class _ValueNormalizer:
             if isinstance(value, float) and value.is_integer():
                 return int(value)
             return json_value(value)
-        text = display_value(value) if not isinstance(value, str) else value
+        text = display_value(value, self.dates) if not isinstance(value, str) else value
         if self.enum_index is not None:
             return self.enum_index.get(fold_text(text), text)
         if kind == "string" or self.col.enum is not None:
