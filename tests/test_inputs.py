@@ -106,3 +106,31 @@ def test_a_pack_file_named_on_the_command_line_adds_its_inputs(argv: list[str]) 
 def test_anything_else_adds_nothing(template: str) -> None:
     """Bundled names, missing files and broken JSON: the command reports those itself."""
     assert len(command_packs(["check", "-t", template])) == len(bundled_pack_names())
+
+
+def test_a_declaration_that_collides_is_left_out() -> None:
+    """An input named like a built-in option, or a setting declared twice, never breaks the
+    command line: the first declaration wins."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sheet")
+    declared = {
+        "x-sheetcheck": {
+            "name": "odd",
+            "related": {
+                "a": {"source": "input", "input": "sheet", "title": "A"},
+                "b": {
+                    "source": "input",
+                    "input": "other",
+                    "title": "B",
+                    "settings": {"cutoff": {"type": "flag", "help": "again"}},
+                },
+            },
+        }
+    }
+    add_input_options(parser, [*command_packs(None), declared])
+    args = parser.parse_args(["--sheet", "S", "--other", "o.csv", "--cutoff", "2025-01-02"])
+    assert (args.sheet, args.inputs, args.params) == (
+        "S",
+        {"other": "o.csv"},
+        {"cutoff": dt.date(2025, 1, 2)},
+    )

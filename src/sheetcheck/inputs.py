@@ -119,8 +119,16 @@ class _Into(argparse.Action):
 
 
 def add_input_options(parser: argparse.ArgumentParser, packs: Iterable[Mapping[str, Any]]) -> None:
-    """Add each declared input option and its settings to ``parser`` (``check``, ``export``)."""
+    """Add each declared input option and its settings to ``parser`` (``check``, ``export``).
+
+    A declaration whose option the command already has (``--sheet``, or a setting two inputs
+    both declare) is left out rather than breaking the whole command line: the first wins.
+    """
+    taken = set(parser._option_string_actions)  # argparse keeps no public list of options
     for option in declared_inputs(packs):
+        if option.flag in taken:
+            continue
+        taken.add(option.flag)
         parser.add_argument(
             option.flag,
             dest=option.name,
@@ -130,6 +138,9 @@ def add_input_options(parser: argparse.ArgumentParser, packs: Iterable[Mapping[s
             help=option.help,
         )
         for setting in option.settings:
+            if setting.flag in taken:
+                continue
+            taken.add(setting.flag)
             kwargs: dict[str, Any] = {"nargs": 0, "const": True}
             if setting.kind == "date":
                 kwargs = {"type": iso_date_argument, "metavar": "YYYY-MM-DD"}
