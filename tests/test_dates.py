@@ -105,7 +105,7 @@ PATTERNS = ["d/m/yyyy", "m/d/yyyy", "yyyy-mm-dd", "dd.mm.yyyy", "yyyy/m/d", "mm-
         ("yyyy-mm-dd", dt.date(2025, 3, 1), "2025-03-01"),
         ("dd.mm.yyyy", dt.date(2025, 3, 1), "01.03.2025"),
         ("yyyy/m/d", dt.date(2025, 12, 9), "2025/12/9"),
-        ("mm-dd-yyyy", dt.date(999, 1, 2), "01-02-0999"),
+        ("mm-dd-yyyy", dt.date(1999, 1, 2), "01-02-1999"),
     ],
 )
 def test_format_writes_the_pattern(pattern: str, day: dt.date, text: str) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 EARLIEST = dt.date(1970, 1, 1)
@@ -48,6 +48,7 @@ class DateVerdict:
 
 _ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year-month-day"}
 _SEPARATORS = {"/": "slashes", "-": "hyphens", ".": "dots"}
+_OTHER_SEPARATORS = {sep: "".join(s for s in "/-. \t" if s != sep) for sep in _SEPARATORS}
 _PATTERN = re.compile(r"(d{1,2}|m{1,2}|yyyy)([/.-])(d{1,2}|m{1,2}|yyyy)\2(d{1,2}|m{1,2}|yyyy)")
 _EXAMPLE = dt.date(2025, 3, 1)
 
@@ -66,10 +67,22 @@ class DateFormat:
     separator: str
     pad_day: bool
     pad_month: bool
+    # Derived once (dates are read once per distinct value, but a column may hold many).
+    _where: tuple[int, int, int] = field(init=False, repr=False, compare=False)
+    _own_layout: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        where = (self.order.index("y"), self.order.index("m"), self.order.index("d"))
+        object.__setattr__(self, "_where", where)
+        object.__setattr__(self, "_own_layout", _layout(self.order, self.separator, 4))
 
     @classmethod
     def from_pattern(cls, pattern: str) -> DateFormat:
         """``"yyyy-mm-dd"`` -> the format; ValueError (its message says why) if unsupported."""
+        return _from_pattern(pattern)
+
+    @classmethod
+    def _build(cls, pattern: str) -> DateFormat:
         match = _PATTERN.fullmatch(pattern)
         tokens = [match.group(1), match.group(3), match.group(4)] if match else []
         order = "".join(t[0] for t in tokens)
@@ -87,12 +100,14 @@ class DateFormat:
     # ---- writing
     def format(self, day: dt.date) -> str:
         """The date as the target reads it (1 March 2025 -> '1/3/2025' in d/m/yyyy)."""
-        parts = {
-            "d": f"{day.day:02d}" if self.pad_day else str(day.day),
-            "m": f"{day.month:02d}" if self.pad_month else str(day.month),
-            "y": f"{day.year:04d}",
-        }
-        return self.separator.join(parts[k] for k in self.order)
+        d = f"{day.day:02d}" if self.pad_day else str(day.day)
+        m = f"{day.month:02d}" if self.pad_month else str(day.month)
+        sep = self.separator
+        if self.order == "dmy":
+            return f"{d}{sep}{m}{sep}{day.year}"
+        if self.order == "mdy":
+            return f"{m}{sep}{d}{sep}{day.year}"
+        return f"{day.year}{sep}{m}{sep}{d}"
 
     @property
     def example(self) -> str:
@@ -136,7 +151,7 @@ class DateFormat:
 
     def split(self, text: str) -> tuple[int, int, int] | None:
         """(year, month, day) of text laid out in this format (not necessarily a real day)."""
-        match = self._regex(self.separator, 4).fullmatch(text.strip())
+        match = self._own_layout.fullmatch(text.strip())
         return self._ymd(match.groups()) if match else None
 
     def read_text(self, text: str) -> dt.date | None:
@@ -166,21 +181,17 @@ class DateFormat:
             )
         return DateVerdict(None, "is a number, not a date")
 
-    def _regex(
-        self, separators: str, year_digits: int, order: str | None = None
-    ) -> re.Pattern[str]:
-        parts = {"d": r"(\d{1,2})", "m": r"(\d{1,2})", "y": rf"(\d{{{year_digits}}})"}
-        sep = f"[{re.escape(separators)}]"
-        return _compiled(sep.join(parts[k] for k in order or self.order))
+    def _regex(self, separators: str, year_digits: int) -> re.Pattern[str]:
+        return _layout(self.order, separators, year_digits)
 
-    def _ymd(self, groups: tuple[str | Any, ...], order: str | None = None) -> tuple[int, int, int]:
-        found = dict(zip(order or self.order, (int(g) for g in groups), strict=True))
-        return found["y"], found["m"], found["d"]
+    def _ymd(self, groups: tuple[str | Any, ...]) -> tuple[int, int, int]:
+        year, month, day = self._where
+        return int(groups[year]), int(groups[month]), int(groups[day])
 
     def _parse_text(self, text: str, earliest: dt.date) -> DateVerdict:
         if not text:
             return DateVerdict(None, "is blank")
-        match = self._regex(self.separator, 4).fullmatch(text)
+        match = self._own_layout.fullmatch(text)
         if match:
             return self._own(match.groups(), earliest)
         match = _TIME_TAIL.fullmatch(text)
@@ -200,8 +211,7 @@ class DateFormat:
                     "has a two-digit year; write all four digits",
                     self._suggest(_make(2000 + year, month, day_), earliest),
                 )
-        others = "".join(s for s in "/-. \t" if s != self.separator)
-        match = self._regex(others, 4).fullmatch(text)
+        match = self._regex(_OTHER_SEPARATORS[self.separator], 4).fullmatch(text)
         if match:
             return DateVerdict(
                 None,
@@ -219,9 +229,7 @@ class DateFormat:
         year, month, day_ = self._ymd(groups)
         parsed = _make(year, month, day_)
         if parsed is not None:
-            if (self.pad_day and len(_part(groups, self.order, "d")) < 2) or (
-                self.pad_month and len(_part(groups, self.order, "m")) < 2
-            ):
+            if (self.pad_day or self.pad_month) and self._unpadded(groups):
                 return DateVerdict(
                     None,
                     f"needs a two-digit day and month ({self.pattern})",
@@ -239,13 +247,19 @@ class DateFormat:
                 )
         return DateVerdict(None, "is not a real date (no such day in that month)")
 
+    def _unpadded(self, groups: tuple[str | Any, ...]) -> bool:
+        _, month, day = self._where
+        return (self.pad_day and len(groups[day]) < 2) or (
+            self.pad_month and len(groups[month]) < 2
+        )
+
     def _foreign(self, text: str, earliest: dt.date) -> DateVerdict | None:
         """Text in a layout of another order: year first for a year-last format, else year last."""
         if not self.year_first:
             match = _ISO.fullmatch(text)
             if match is None:
                 return None
-            year, month, day_ = (int(g) for g in match.groups())
+            year, month, day_ = map(int, match.groups())
             return DateVerdict(
                 None,
                 f"is written year-month-day; the target reads {self.pattern}",
@@ -254,7 +268,7 @@ class DateFormat:
         match = _YEAR_LAST.fullmatch(text)
         if match is None:
             return None
-        first, second, year = (int(g) for g in match.groups())
+        first, second, year = map(int, match.groups())
         guess = None
         if first > 12 >= second:
             guess = _make(year, second, first)
@@ -267,13 +281,17 @@ class DateFormat:
         )
 
 
-def _part(groups: tuple[str | Any, ...], order: str, key: str) -> str:
-    return str(groups[order.index(key)])
+@functools.lru_cache(maxsize=64)
+def _from_pattern(pattern: str) -> DateFormat:
+    return DateFormat._build(pattern)
 
 
 @functools.cache
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def _layout(order: str, separators: str, year_digits: int) -> re.Pattern[str]:
+    """Day, month and year in ``order``, separated by any of ``separators``."""
+    parts = {"d": r"(\d{1,2})", "m": r"(\d{1,2})", "y": rf"(\d{{{year_digits}}})"}
+    sep = f"[{re.escape(separators)}]"
+    return re.compile(sep.join(parts[k] for k in order))
 
 
 DMY = DateFormat.from_pattern("d/m/yyyy")  # the bundled packs' format, and the default
