@@ -247,7 +247,7 @@ def test_lite_main_py_declares_scripts_and_functions() -> None:
     assert decorated == {
         "validate": (
             "script",
-            {"name": "Validate", "button": "[SheetCheckValidate]Instructions!A1",
+            {"name": "Validate", "button": "[SheetCheckValidate]Instructions!A3",
              "show_taskpane": False},
         ),
         "clear": ("script", {"name": "Clear"}),

@@ -9,11 +9,12 @@ end never needs: the workbook's values arrive with the script call.
 
 from __future__ import annotations
 
-from .. import __version__
+from .. import __version__, button
 
-# A shape named like this, whose hyperlink points at the cell, runs Validate when clicked
-# (xlwings Lite's sheet-button binding). The generated template's Instructions sheet has it.
-VALIDATE_BUTTON = "[SheetCheckValidate]Instructions!A1"
+# The shape named SheetCheckValidate, whose hyperlink points at the cell it covers, runs
+# Validate when clicked (xlwings Lite's sheet-button binding). Every generated template and
+# sample draws it on the Instructions sheet (sheetcheck.template.button).
+VALIDATE_BUTTON = button.BINDING
 
 MAIN_PY = '''\
 """SheetCheck for xlwings Lite: validate this workbook before the migration upload.
