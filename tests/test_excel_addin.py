@@ -425,3 +425,11 @@ def test_lite_validate_runs_without_calamine_or_openpyxl(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     assert "addConditionalFormat" in done.stdout
     assert "alert" not in done.stdout
+
+
+def test_committed_lite_files_are_current() -> None:
+    """workbook_templates/xlwings-lite/ holds what `sheetcheck excel lite` writes (for the
+    PyPI release); `make templates` rewrites it."""
+    folder = Path(__file__).resolve().parents[1] / "workbook_templates" / "xlwings-lite"
+    committed = {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir()}
+    assert committed == lite_files()
