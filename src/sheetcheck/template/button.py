@@ -32,6 +32,7 @@ DRAWING_TYPE = f"{REL_NS}/drawing"
 HYPERLINK_TYPE = f"{REL_NS}/hyperlink"
 DRAWING_CONTENT = "application/vnd.openxmlformats-officedocument.drawing+xml"
 EMU_PER_PIXEL = 9525
+DEFAULT_ROW_PX = 20  # 15 points
 # Elements that follow <drawing> in a worksheet (CT_Worksheet's sequence).
 AFTER_DRAWING = (
     "legacyDrawing",
@@ -77,7 +78,10 @@ def drawing_xml(shape_id: int = 2) -> str:
         "<xdr:cNvSpPr/>"
         "</xdr:nvSpPr>"
         "<xdr:spPr>"
-        f'<a:xfrm><a:off x="{left}" y="{top}"/><a:ext cx="{right - left}" cy="{bottom - top}"/></a:xfrm>'
+        # Excel's own copy of the position, from the sheet's top-left corner (rows above the
+        # button have the default 20 pixels); the anchor above is what places the shape.
+        f'<a:xfrm><a:off x="{left}" y="{top + row * DEFAULT_ROW_PX * EMU_PER_PIXEL}"/>'
+        f'<a:ext cx="{right - left}" cy="{bottom - top}"/></a:xfrm>'
         '<a:prstGeom prst="roundRect"><a:avLst/></a:prstGeom>'
         f'<a:solidFill><a:srgbClr val="{FILL}"/></a:solidFill>'
         f'<a:ln w="12700"><a:solidFill><a:srgbClr val="{LINE}"/></a:solidFill></a:ln>'
