@@ -105,7 +105,13 @@ def pyodide_runtime() -> str:
 
 
 @pytest.fixture(scope="module")
-def wheels(project_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+def node() -> str:
+    """Node with the pinned Pyodide; skips (locally, without Node) before anything is built."""
+    return pyodide_runtime()
+
+
+@pytest.fixture(scope="module")
+def wheels(node: str, project_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """The project's wheel, the pure-Python wheels of its dependencies and the rpds stand-in."""
     outdir = tmp_path_factory.mktemp("pyodide-wheels")
     deps = pyodide_dependencies()
@@ -181,12 +187,11 @@ def run_in_cpython(job_file: Path, result: Path) -> dict[str, Any]:
 
 @pytest.mark.slow
 def test_lite_script_runs_in_pyodide_like_in_cpython(
-    wheels: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    node: str, wheels: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """import sheetcheck, the engine, Validate, Clear and the cell functions in Pyodide give
     exactly what CPython gives for the same book (the check time masked)."""
     monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
-    node = pyodide_runtime()
     job_dir = tmp_path / "job"
     job_dir.mkdir()
     job_file = job_dir / "job.json"
