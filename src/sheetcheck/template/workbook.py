@@ -23,6 +23,7 @@ from ..errors import SheetcheckError
 from ..model import Severity, column_letter
 from ..packs import Column, RulePack
 from ..style import FILLS, FONTS, HEADER_FILL, HEADER_FONT
+from .button import add_validate_button
 from .formulas import CompiledPack, Layout, compile_pack
 from .instructions import IMPORT_DATE_CELL, INSTRUCTIONS_SHEET, write_instructions
 
@@ -397,7 +398,8 @@ def _save(book: Any, target: Path, timestamp: dt.datetime | None = None) -> Path
     try:
         with replacing(target) as temp:
             book.save(temp)
-            if timestamp is not None:
+            add_validate_button(Path(temp))  # openpyxl cannot draw shapes
+            if timestamp is not None:  # last: the times of every part, the button's too
                 from .reproducible import pin_timestamps
 
                 pin_timestamps(temp, timestamp)
