@@ -1,18 +1,22 @@
 """An OOXML package (the zip behind .xlsx/.xlsm) edited part by part, never re-serialised.
 
 Every part we do not touch is written back with exactly the bytes it had, in the order it
-had, with its zip entry's date and attributes: charts, pivot tables, shapes, images, VBA and
-anything a future Excel invents survive by construction. The few parts we do touch are
+had: its zip entry (local header, compressed bytes as the producer deflated them, data
+descriptor, central directory record) is copied raw, so charts, pivot tables, shapes, images,
+VBA and anything a future Excel invents survive by construction, down to the byte. The few parts we do touch are
 edited as text (splicing), so their namespace prefixes, ``mc:Ignorable`` declarations and
 extension lists stay as written.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import posixpath
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
@@ -93,6 +97,68 @@ def prefix_for(xml: str, namespace: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class RawEntry:
+    """One zip entry exactly as stored: what a writer copies instead of deflating again.
+
+    ``local`` runs from the local file header to the next entry (compressed bytes and any data
+    descriptor included); ``central`` is the entry's central directory record, whose offset
+    field is patched on writing. ``content`` is the inflated part the entry holds: the raw copy
+    is used only while the part still has exactly that content.
+    """
+
+    local: bytes
+    central: bytes
+    content: bytes
+
+
+_CENTRAL, _LOCAL, _END = b"PK\x01\x02", b"PK\x03\x04", b"PK\x05\x06"
+_ZIP32_MAX = 0xFFFFFFFF
+
+
+def raw_entries(data: bytes, infos: list[zipfile.ZipInfo], start_dir: int) -> list[RawEntry] | None:
+    """Every entry of the zip ``data`` as stored, in central directory order (``infos``'
+    order, contents left empty); None when the archive is not plain enough to copy raw
+    (zip64, overlapping or misplaced entries)."""
+    try:
+        centrals: list[bytes] = []
+        pos = start_dir
+        for _info in infos:
+            if data[pos : pos + 4] != _CENTRAL:
+                return None
+            name_len, extra_len, comment_len = struct.unpack_from("<3H", data, pos + 28)
+            if struct.unpack_from("<I", data, pos + 42)[0] == _ZIP32_MAX:
+                return None  # a zip64 offset: the record cannot simply be patched
+            end = pos + 46 + name_len + extra_len + comment_len
+            centrals.append(data[pos:end])
+            pos = end
+        offsets = sorted(info.header_offset for info in infos)
+        if len(set(offsets)) != len(offsets) or (offsets and offsets[-1] >= start_dir):
+            return None
+        ends = dict(zip(offsets, [*offsets[1:], start_dir], strict=True))
+        entries = []
+        for info, central in zip(infos, centrals, strict=True):
+            local = data[info.header_offset : ends[info.header_offset]]
+            if not local.startswith(_LOCAL):
+                return None
+            entries.append(RawEntry(local, central, b""))
+        return entries
+    except (struct.error, ValueError, IndexError):
+        return None
+
+
+def _fresh_entry(info: zipfile.ZipInfo, data: bytes) -> RawEntry:
+    """A new entry for ``data`` deflated by zipfile (a part sheetcheck wrote or changed)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", allowZip64=True) as archive:
+        archive.writestr(info, data)
+        start_dir = archive.start_dir
+    entries = raw_entries(buffer.getvalue(), [archive.infolist()[0]], start_dir)
+    if entries is None:  # pragma: no cover - zipfile writes one plain entry
+        raise ValueError(f"cannot lay out zip entry {info.filename}")
+    return RawEntry(entries[0].local, entries[0].central, data)
+
+
 @dataclass(slots=True)
 class Relationship:
     id: str
@@ -104,28 +170,63 @@ class Relationship:
 class Package:
     """The parts of one workbook package, in zip order, with their zip entry metadata."""
 
-    def __init__(self, path: str, parts: dict[str, bytes], infos: dict[str, zipfile.ZipInfo]):
+    def __init__(
+        self,
+        path: str,
+        parts: dict[str, bytes],
+        infos: dict[str, zipfile.ZipInfo],
+        raw: dict[str, RawEntry] | None = None,
+        comment: bytes = b"",
+    ):
         self.path = path
         self.parts = parts
         self.infos = infos
+        self.raw = raw or {}
+        self.comment = comment
+        # Part names in the order their entries lie in the file (see _write_zip).
+        self.file_order = sorted(parts, key=lambda n: infos[n].header_offset if n in infos else 0)
         self._lower = {name.lower(): name for name in parts}
 
     @classmethod
     def read(cls, path: str) -> Package:
         try:
-            with zipfile.ZipFile(path) as archive:
+            with open(path, "rb") as handle:
+                whole = handle.read()
+            with zipfile.ZipFile(io.BytesIO(whole)) as archive:
                 infos = {}
                 parts = {}
-                for info in archive.infolist():  # folder entries too: the zip comes back whole
+                listed = archive.infolist()
+                for info in listed:  # folder entries too: the zip comes back whole
                     infos[info.filename] = info
-                    parts[info.filename] = archive.read(info)
+                    parts[info.filename] = archive.read(info)  # checks each entry's CRC
+                stored = raw_entries(whole, listed, archive.start_dir)
+                comment = archive.comment
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as err:
             raise InputError(path, f"cannot be read as a workbook ({err})", SAVE_AS_XLSX) from err
         except NotImplementedError as err:  # compression methods zipfile lacks
             raise InputError(
                 path, f"uses an unsupported zip feature ({err})", SAVE_AS_XLSX
             ) from err
-        return cls(path, parts, infos)
+        raw = {}
+        if stored is not None and len(parts) == len(listed):  # no duplicate names
+            raw = {
+                info.filename: RawEntry(entry.local, entry.central, parts[info.filename])
+                for info, entry in zip(listed, stored, strict=True)
+            }
+        return cls(path, parts, infos, raw, comment)
+
+    def adopt_raw(self, name: str, local: bytes, central: bytes) -> bool:
+        """Use a stored entry (``clean``: the original's) for part ``name`` if it holds the
+        part's present content (CRC-32 and size); True when adopted."""
+        stored = self.find(name)
+        if stored is None or len(central) < 46 or not local.startswith(_LOCAL):
+            return False
+        data = self.parts[stored]
+        crc, _compressed, size = struct.unpack_from("<3I", central, 16)
+        if size != len(data) or crc != zlib.crc32(data):
+            return False
+        self.raw[stored] = RawEntry(local, central, data)
+        return True
 
     # -- parts -------------------------------------------------------------------------------
     def find(self, name: str) -> str | None:
@@ -164,6 +265,7 @@ class Package:
             del self.parts[stored]
             del self._lower[stored.lower()]
             self.infos.pop(stored, None)
+            self.raw.pop(stored, None)
 
     def unique_name(self, wanted: str) -> str:
         """``wanted`` or ``stem2.ext``, ``stem3.ext``... whichever is not a part yet."""
@@ -305,6 +407,41 @@ class Package:
             os.fsync(stream.fileno())
 
     def _write_zip(self, stream: IO[bytes]) -> None:
+        """Untouched parts as their raw entries, the others deflated afresh."""
+        entries: dict[str, RawEntry] = {}
+        for name, data in self.parts.items():
+            raw = self.raw.get(name)
+            if raw is None or not (raw.content is data or raw.content == data):
+                raw = _fresh_entry(self._zip_info(name), data)
+            entries[name] = raw
+        size = sum(len(e.local) + len(e.central) for e in entries.values())
+        if size >= _ZIP32_MAX or len(entries) >= 0xFFFF:
+            self._write_zip64(stream)
+            return
+        # Entries lie in the file in the producer's order (which need not be the directory's:
+        # Excel writes [Content_Types].xml last but lists it first); new parts go at the end.
+        placed = [name for name in self.file_order if name in entries]
+        placed += [name for name in entries if name not in set(placed)]
+        offsets: dict[str, int] = {}
+        offset = 0
+        for name in placed:
+            offsets[name] = offset
+            stream.write(entries[name].local)
+            offset += len(entries[name].local)
+        central = bytearray()
+        for name, entry in entries.items():
+            central += entry.central[:42] + struct.pack("<I", offsets[name]) + entry.central[46:]
+        stream.write(central)
+        count = len(entries)
+        stream.write(
+            struct.pack(
+                "<4s4H2IH", _END, 0, 0, count, count, len(central), offset, len(self.comment)
+            )
+            + self.comment
+        )
+
+    def _write_zip64(self, stream: IO[bytes]) -> None:
+        """A package too big for a plain zip directory: zipfile lays it out (recompressed)."""
         with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
             for name, data in self.parts.items():
                 archive.writestr(self._zip_info(name), data)
