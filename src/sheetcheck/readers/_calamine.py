@@ -336,8 +336,13 @@ def _panic_or_reraise(path: str, fmt: str, exc: BaseException) -> BaseException:
     the file broke the parser: an InputError. Anything else (KeyboardInterrupt...) is
     returned to be raised as it was."""
     if type(exc).__name__ == "PanicException":
-        return _calamine_failure(path, fmt, exc)
+        failure = _calamine_failure(path, fmt, exc)
+        return CalaminePanicked(failure.path, failure.cause, failure.advice)
     return exc
+
+
+class CalaminePanicked(InputError):
+    """calamine's parser panicked on the file: another reader may still read it."""
 
 
 def _password_advice(fmt: str) -> str:
