@@ -20,12 +20,13 @@ import pytest
 from enrollment import HEADER
 from fixtures_annotate import issue, report
 from sheetcheck.annotate import annotate, clean
-from sheetcheck.annotate.package import Package, raw_entries
+from sheetcheck.annotate.package import Package
 from sheetcheck.annotate.workbook import read_book
 from sheetcheck.checker import CheckOptions, check_file
 from sheetcheck.errors import InputError
 from sheetcheck.limits import Limits
 from sheetcheck.readers import open_workbook
+from sheetcheck.zipraw import raw_entries
 
 REAL = Path(__file__).resolve().parent / "realfiles"
 ROOT = REAL.parents[1]
@@ -264,3 +265,20 @@ def _cells(grid: Any) -> dict[tuple[int, int], Any]:
         for j, value in enumerate(row)
         if value is not None
     }
+
+
+@pytest.mark.parametrize("name", ["default-key/protect.xlsx", "macro-sheets/xlmmacro.xlsm"])
+def test_openpyxl_fallback_reads_the_prepared_workbook(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Where python-calamine is absent (Pyodide), openpyxl reads the same decrypted or
+    macro-sheet-free workbook, to the same cells."""
+    import sheetcheck.readers
+    from sheetcheck.readers._openpyxl import OpenpyxlReader
+
+    with open_workbook(REAL / name) as book:
+        expected = {n: _cells(book.read_sheet(n)) for n in book.sheet_names}
+    monkeypatch.setattr(sheetcheck.readers, "has_calamine", lambda: False)
+    with open_workbook(REAL / name) as book:
+        assert isinstance(book, OpenpyxlReader)
+        assert {n: _cells(book.read_sheet(n)) for n in book.sheet_names} == expected

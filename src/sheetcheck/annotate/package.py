@@ -24,6 +24,7 @@ from xml.sax.saxutils import escape
 
 from ..atomic import replacing
 from ..errors import InputError
+from ..zipraw import LOCAL_MAGIC, RawEntry, fresh_entry, raw_entries, write_entries
 
 CT_PART = "[Content_Types].xml"
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -97,68 +98,6 @@ def prefix_for(xml: str, namespace: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class RawEntry:
-    """One zip entry exactly as stored: what a writer copies instead of deflating again.
-
-    ``local`` runs from the local file header to the next entry (compressed bytes and any data
-    descriptor included); ``central`` is the entry's central directory record, whose offset
-    field is patched on writing. ``content`` is the inflated part the entry holds: the raw copy
-    is used only while the part still has exactly that content.
-    """
-
-    local: bytes
-    central: bytes
-    content: bytes
-
-
-_CENTRAL, _LOCAL, _END = b"PK\x01\x02", b"PK\x03\x04", b"PK\x05\x06"
-_ZIP32_MAX = 0xFFFFFFFF
-
-
-def raw_entries(data: bytes, infos: list[zipfile.ZipInfo], start_dir: int) -> list[RawEntry] | None:
-    """Every entry of the zip ``data`` as stored, in central directory order (``infos``'
-    order, contents left empty); None when the archive is not plain enough to copy raw
-    (zip64, overlapping or misplaced entries)."""
-    try:
-        centrals: list[bytes] = []
-        pos = start_dir
-        for _info in infos:
-            if data[pos : pos + 4] != _CENTRAL:
-                return None
-            name_len, extra_len, comment_len = struct.unpack_from("<3H", data, pos + 28)
-            if struct.unpack_from("<I", data, pos + 42)[0] == _ZIP32_MAX:
-                return None  # a zip64 offset: the record cannot simply be patched
-            end = pos + 46 + name_len + extra_len + comment_len
-            centrals.append(data[pos:end])
-            pos = end
-        offsets = sorted(info.header_offset for info in infos)
-        if len(set(offsets)) != len(offsets) or (offsets and offsets[-1] >= start_dir):
-            return None
-        ends = dict(zip(offsets, [*offsets[1:], start_dir], strict=True))
-        entries = []
-        for info, central in zip(infos, centrals, strict=True):
-            local = data[info.header_offset : ends[info.header_offset]]
-            if not local.startswith(_LOCAL):
-                return None
-            entries.append(RawEntry(local, central, b""))
-        return entries
-    except (struct.error, ValueError, IndexError):
-        return None
-
-
-def _fresh_entry(info: zipfile.ZipInfo, data: bytes) -> RawEntry:
-    """A new entry for ``data`` deflated by zipfile (a part sheetcheck wrote or changed)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", allowZip64=True) as archive:
-        archive.writestr(info, data)
-        start_dir = archive.start_dir
-    entries = raw_entries(buffer.getvalue(), [archive.infolist()[0]], start_dir)
-    if entries is None:  # pragma: no cover - zipfile writes one plain entry
-        raise ValueError(f"cannot lay out zip entry {info.filename}")
-    return RawEntry(entries[0].local, entries[0].central, data)
-
-
 @dataclass(slots=True)
 class Relationship:
     id: str
@@ -219,7 +158,7 @@ class Package:
         """Use a stored entry (``clean``: the original's) for part ``name`` if it holds the
         part's present content (CRC-32 and size); True when adopted."""
         stored = self.find(name)
-        if stored is None or len(central) < 46 or not local.startswith(_LOCAL):
+        if stored is None or len(central) < 46 or not local.startswith(LOCAL_MAGIC):
             return False
         data = self.parts[stored]
         crc, _compressed, size = struct.unpack_from("<3I", central, 16)
@@ -412,33 +351,10 @@ class Package:
         for name, data in self.parts.items():
             raw = self.raw.get(name)
             if raw is None or not (raw.content is data or raw.content == data):
-                raw = _fresh_entry(self._zip_info(name), data)
+                raw = fresh_entry(self._zip_info(name), data)
             entries[name] = raw
-        size = sum(len(e.local) + len(e.central) for e in entries.values())
-        if size >= _ZIP32_MAX or len(entries) >= 0xFFFF:
+        if not write_entries(stream, entries, self.file_order, self.comment):
             self._write_zip64(stream)
-            return
-        # Entries lie in the file in the producer's order (which need not be the directory's:
-        # Excel writes [Content_Types].xml last but lists it first); new parts go at the end.
-        placed = [name for name in self.file_order if name in entries]
-        placed += [name for name in entries if name not in set(placed)]
-        offsets: dict[str, int] = {}
-        offset = 0
-        for name in placed:
-            offsets[name] = offset
-            stream.write(entries[name].local)
-            offset += len(entries[name].local)
-        central = bytearray()
-        for name, entry in entries.items():
-            central += entry.central[:42] + struct.pack("<I", offsets[name]) + entry.central[46:]
-        stream.write(central)
-        count = len(entries)
-        stream.write(
-            struct.pack(
-                "<4s4H2IH", _END, 0, 0, count, count, len(central), offset, len(self.comment)
-            )
-            + self.comment
-        )
 
     def _write_zip64(self, stream: IO[bytes]) -> None:
         """A package too big for a plain zip directory: zipfile lays it out (recompressed)."""

@@ -144,7 +144,7 @@ class CalamineReader(WorkbookReader):
 
     def _open_archive(self) -> None:
         try:
-            self._archive = zipfile.ZipFile(self._inspection.open())
+            self._archive = zipfile.ZipFile(self._inspection.source())
             self._parts = dict(workbook_sheets(self._archive))
             styles = [n for n in self._archive.namelist() if n.lower().endswith("styles.xml")]
             self._durations = any(
@@ -317,7 +317,7 @@ def _other_format_errors(inspection: Inspection) -> dict[str, list[tuple[int, in
 
     scan = ods_errors if fmt == "ods" else xlsb_errors
     try:
-        with zipfile.ZipFile(inspection.open()) as archive:
+        with zipfile.ZipFile(inspection.source()) as archive:
             return scan(archive)
     except (
         DefusedXmlException,

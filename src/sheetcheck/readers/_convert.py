@@ -160,29 +160,44 @@ _NAME = re.compile(rb"""\sname\s*=\s*["']([^"']*)["']""")
 
 
 def without_sheets(
-    archive: zipfile.ZipFile, dropped: dict[str, tuple[str, str]]
+    data: bytes, dropped: dict[str, tuple[str, str]]
 ) -> tuple[bytes, list[tuple[str, str]]]:
-    """The package with the ``dropped`` sheets left out of workbook.xml: (zip bytes,
-    [(sheet name, kind)]). Other parts are copied unchanged."""
+    """The package ``data`` with the ``dropped`` sheets left out of workbook.xml: (zip bytes,
+    [(sheet name, kind)]). Every other entry is copied as stored, not inflated."""
     from xml.sax.saxutils import unescape
 
-    workbook = read_part(archive, "xl/workbook.xml")
+    from sheetcheck.zipraw import fresh_entry, raw_entries, write_entries
+
     skipped: list[tuple[str, str]] = []
 
     def drop(match: re.Match[bytes]) -> bytes:
         tag = match.group(0)
         rid = _RID.search(tag)
-        if rid is None or rid.group(1).decode("utf-8", "replace") not in dropped:
+        key = rid.group(1).decode("utf-8", "replace") if rid else ""
+        if key not in dropped:
             return tag
         name = _NAME.search(tag)
         label = unescape(name.group(1).decode("utf-8", "replace")) if name else "?"
-        skipped.append((label, dropped[rid.group(1).decode("utf-8", "replace")][1]))
+        skipped.append((label, dropped[key][1]))
         return b""
 
-    rewritten = _SHEET.sub(drop, workbook)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in archive.infolist():
-            data = rewritten if info.filename == "xl/workbook.xml" else archive.read(info)
-            out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        infos = archive.infolist()
+        workbook = next(i for i in infos if i.filename == "xl/workbook.xml")
+        rewritten = _SHEET.sub(drop, read_part(archive, workbook.filename))
+        stored = raw_entries(data, infos, archive.start_dir)
+        buffer = io.BytesIO()
+        if stored is not None:
+            entries = {
+                info.filename: fresh_entry(info, rewritten) if info is workbook else entry
+                for info, entry in zip(infos, stored, strict=True)
+            }
+            order = [i.filename for i in sorted(infos, key=lambda i: i.header_offset)]
+            if write_entries(buffer, entries, order, b""):
+                return buffer.getvalue(), skipped
+            buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in infos:
+                content = rewritten if info is workbook else archive.read(info)
+                out.writestr(info, content, compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue(), skipped

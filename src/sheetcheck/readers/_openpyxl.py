@@ -39,10 +39,10 @@ class OpenpyxlReader(WorkbookReader):
         self._archive: zipfile.ZipFile | None = None
         self._book: Any = None
         try:
-            self._archive = zipfile.ZipFile(inspection.open())
+            self._archive = zipfile.ZipFile(inspection.source())
             self._parts = dict(workbook_sheets(self._archive))
             self._book = openpyxl.load_workbook(
-                inspection.open(), read_only=True, data_only=True, keep_links=False
+                inspection.source(), read_only=True, data_only=True, keep_links=False
             )
         except (DefusedXmlException, ParseError, LookupError, UnicodeError) as exc:
             self.close()

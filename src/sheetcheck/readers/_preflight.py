@@ -50,10 +50,15 @@ class Inspection:
     skipped_sheets: list[tuple[str, str]] = field(default_factory=list)
 
     def open(self) -> BinaryIO:
-        """A binary stream of the workbook to read (``content`` or the file)."""
+        """A binary stream of the workbook to read (``content`` or the file); close it."""
         if self.content is not None:
             return io.BytesIO(self.content)
         return open(self.path, "rb")
+
+    def source(self) -> str | BinaryIO:
+        """The path, or a stream of ``content``: for zipfile and openpyxl, which close a file
+        they opened from a path themselves (but never a stream they were given)."""
+        return self.path if self.content is None else io.BytesIO(self.content)
 
 
 def inspect(path: str, limits: Limits) -> Inspection:
@@ -237,7 +242,7 @@ def _inspect_zip(path: str, size: int, limits: Limits, content: bytes | None = N
                 _check_xlsb_shared_strings(path, archive, names, limits)
             else:
                 _check_xlsx_shared_strings(path, archive, names, limits)
-                content, skipped = _without_macro_sheets(archive, content)
+                content, skipped = _without_macro_sheets(path, archive, content)
     except InputError:
         raise
     except zipfile.BadZipFile as exc:
@@ -252,7 +257,7 @@ def _inspect_zip(path: str, size: int, limits: Limits, content: bytes | None = N
 
 
 def _without_macro_sheets(
-    archive: zipfile.ZipFile, content: bytes | None
+    path: str, archive: zipfile.ZipFile, content: bytes | None
 ) -> tuple[bytes | None, list[tuple[str, str]]]:
     """calamine refuses a workbook with Excel 4.0 macro or dialog sheets: read it without them."""
     from defusedxml import DefusedXmlException
@@ -265,7 +270,10 @@ def _without_macro_sheets(
         return content, []  # calamine decides whether the workbook is readable
     if not dropped or "xl/workbook.xml" not in archive.namelist():
         return content, []
-    return _convert.without_sheets(archive, dropped)
+    if content is None:
+        with open(path, "rb") as handle:
+            content = handle.read()
+    return _convert.without_sheets(content, dropped)
 
 
 def _check_zip_directory(path: str, infos: list[zipfile.ZipInfo], limits: Limits) -> None:

@@ -49,7 +49,7 @@ class XlsbRecordReader(WorkbookReader):
         self.format = "xlsb"
         self._limits = limits
         try:
-            with zipfile.ZipFile(inspection.open()) as archive:
+            with zipfile.ZipFile(inspection.source()) as archive:
                 self._parts = dict(_sheet_parts(archive))
                 self._strings = _shared_strings(archive)
                 self._dates, self._epoch = _date_styles(archive), _epoch(archive)
