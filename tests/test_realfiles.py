@@ -282,3 +282,18 @@ def test_openpyxl_fallback_reads_the_prepared_workbook(
     with open_workbook(REAL / name) as book:
         assert isinstance(book, OpenpyxlReader)
         assert {n: _cells(book.read_sheet(n)) for n in book.sheet_names} == expected
+
+
+def test_flat_ods_with_an_entity_bomb_ends_in_one_line(tmp_path: Path) -> None:
+    """A .fods built like LO7322.fods but with nested entities (generated, not a real file):
+    refused in one line, never expanded."""
+    real = (REAL / "fods/LO7322.fods").read_bytes()
+    entities = "".join(f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10))
+    bomb = real.replace(
+        b"?>", f'?><!DOCTYPE office:document [<!ENTITY a0 "lol">{entities}]>'.encode(), 1
+    ).replace(b"<text:p>Number</text:p>", b"<text:p>&a9;</text:p>", 1)
+    path = tmp_path / "bomb.fods"
+    path.write_bytes(bomb)
+    with pytest.raises(InputError) as raised, open_workbook(path) as book:
+        book.read_sheet(book.sheet_names[0])
+    assert "\n" not in str(raised.value)

@@ -12,7 +12,8 @@
   read as usual; the caller reports which sheets were left out.
 
 Everything happens in memory: no decrypted copy of a user's file is ever written to disk. The
-pre-flight guard (:mod:`._preflight`) inspects the result again, with the same limits.
+pre-flight guard (:mod:`._preflight`, which calls this module; never the reverse) inspects the
+result again, with the same limits.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ import struct
 import zipfile
 
 from sheetcheck.errors import InputError
-from sheetcheck.readers._preflight import PASSWORD, read_part
 
 DEFAULT_PASSWORD = "VelvetSweatshop"
+PASSWORD = "remove the password in Excel (File > Info > Protect Workbook) and save again"
+_SMALL_PART = 16 * 1024 * 1024  # workbook.xml and its relations: anything bigger is odd
 _FILEPASS, _BOF, _BOUNDSHEET = 0x002F, 0x0809, 0x0085
 
 
@@ -84,6 +86,14 @@ def decrypt_default(path: str, data: bytes) -> bytes:
     return out.getvalue()
 
 
+def _read_small(archive: zipfile.ZipFile, name: str) -> bytes:
+    info = archive.getinfo(name)
+    if info.file_size > _SMALL_PART:
+        raise ValueError(f"part {name} is implausibly large")
+    with archive.open(info) as stream:
+        return stream.read(_SMALL_PART)
+
+
 # -- flat OpenDocument ---------------------------------------------------------------------------
 FODS_MARK = b'mimetype="application/vnd.oasis.opendocument.spreadsheet"'
 _MANIFEST = (
@@ -98,8 +108,12 @@ _ROOT = re.compile(rb"<([\w.-]+:)?document(?=[\s>/])")
 
 
 def is_flat_ods(head: bytes) -> bool:
-    """``head`` (the first bytes of a file) starts a flat OpenDocument spreadsheet."""
-    return _ROOT.search(head) is not None and FODS_MARK in head.replace(b"'", b'"')
+    """``head`` (the first 64 KB of a file) starts a flat OpenDocument spreadsheet: an XML
+    declaration, then an ``office:document`` root declaring the spreadsheet media type."""
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:5]
+    if start != b"<?xml" or _ROOT.search(head) is None:
+        return False
+    return FODS_MARK in head.replace(b"'", b'"')
 
 
 def flat_ods_to_ods(path: str, text: bytes) -> bytes:
@@ -142,7 +156,7 @@ def not_worksheets(archive: zipfile.ZipFile) -> dict[str, tuple[str, str]]:
     if rels not in archive.namelist():
         return {}
     found = {}
-    for element in ElementTree.fromstring(read_part(archive, rels)).iter():
+    for element in ElementTree.fromstring(_read_small(archive, rels)).iter():
         if element.tag.rsplit("}", 1)[-1] != "Relationship":
             continue
         rel_type = element.get("Type", "")
@@ -184,7 +198,7 @@ def without_sheets(
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         infos = archive.infolist()
         workbook = next(i for i in infos if i.filename == "xl/workbook.xml")
-        rewritten = _SHEET.sub(drop, read_part(archive, workbook.filename))
+        rewritten = _SHEET.sub(drop, _read_small(archive, workbook.filename))
         stored = raw_entries(data, infos, archive.start_dir)
         buffer = io.BytesIO()
         if stored is not None:

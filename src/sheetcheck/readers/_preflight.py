@@ -22,7 +22,8 @@ from typing import BinaryIO
 
 from sheetcheck.errors import InputError
 from sheetcheck.limits import RATIO_CHECK_FLOOR_BYTES, Limits, format_size
-from sheetcheck.readers import _cfb
+from sheetcheck.readers import _cfb, _convert
+from sheetcheck.readers._convert import PASSWORD
 
 FORMATS = ("xlsx", "xlsm", "xls", "xlsb", "ods", "csv")
 
@@ -30,7 +31,6 @@ ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 SMALL_PART_BYTES = 16 * 1024 * 1024  # workbook.xml, rels, manifest: anything bigger is odd
 
 RESAVE = "open it in Excel or LibreOffice and save it again as .xlsx, then check that copy"
-PASSWORD = "remove the password in Excel (File > Info > Protect Workbook) and save again"
 SAVE_AS_XLSX = "open it in Excel and use Save As > Excel Workbook (.xlsx)"
 SAVE_AS_CSV_UTF8 = "in Excel use Save As > CSV UTF-8 (Comma delimited), or save as .xlsx"
 
@@ -91,9 +91,7 @@ def inspect(path: str, limits: Limits) -> Inspection:
         raise InputError(path, f"cannot read the file ({exc.strerror})") from None
     if head.startswith(ZIP_MAGICS):
         return _inspect_zip(path, size, limits)
-    from sheetcheck.readers import _convert
-
-    if _convert.is_flat_ods(head[:4096]):
+    if _convert.is_flat_ods(head):
         with open(path, "rb") as handle:
             package = _convert.flat_ods_to_ods(path, handle.read())
         return _inspect_zip(path, size, limits, package)
@@ -104,8 +102,6 @@ def inspect(path: str, limits: Limits) -> Inspection:
 def _inspect_ole(path: str, handle: io.BufferedReader, size: int, limits: Limits) -> Inspection:
     """An OLE file: an xls, or an encrypted workbook (decrypted when Excel's default password
     opens it, then inspected again as what it really is)."""
-    from sheetcheck.readers import _convert
-
     try:
         container = _cfb.CompoundFile(handle, size)
         lowered = {name.lower() for name in container.names()}
@@ -261,8 +257,6 @@ def _without_macro_sheets(
 ) -> tuple[bytes | None, list[tuple[str, str]]]:
     """calamine refuses a workbook with Excel 4.0 macro or dialog sheets: read it without them."""
     from defusedxml import DefusedXmlException
-
-    from sheetcheck.readers import _convert
 
     try:
         dropped = _convert.not_worksheets(archive)
