@@ -36,6 +36,7 @@ READS: list[tuple[str, list[str], tuple[str, int, int, Any]]] = [
     # 1. encrypted with Excel's default password: Excel and LibreOffice open them silently
     ("default-key/protect.xlsx", ["Лист1", "Лист2", "Лист3"], ("Лист1", 4, 2, "При запуске")),
     ("default-key/pers-protected.xls", ["Лист1", "Лист2", "Лист3"], ("Лист1", 1, 2, 5685.38)),
+    ("default-key/50833.xls", ["Sheet1", "Sheet2", "Sheet3"], ("Sheet1", 1, 1, "test cell value")),
     # 2. an Excel 4.0 macro sheet beside two worksheets
     ("macro-sheets/xlmmacro.xlsm", ["Sheet1", "Sheet2"], ("Sheet1", 1, 1, None)),
     # 3. flat OpenDocument, as LibreOffice saves it
@@ -55,6 +56,11 @@ REFUSED: list[tuple[str, list[str]]] = [
     ("default-key/protected_passtika.xlsx", ["password-protected", "remove the password"]),
     ("default-key/password.xls", ["password-protected", "remove the password"]),
     ("default-key/xor-encryption-abc.xls", ["password-protected", "remove the password"]),
+    # 1. a fuzzed xls whose FILEPASS claims encryption but whose container is damaged
+    (
+        "default-key/clusterfuzz-testcase-minimized-POIHSSFFuzzer-4651309315719168.xls",
+        ["an encrypted workbook that is corrupt or truncated", "save it again"],
+    ),
     # 5. Excel 2.x-4.0: the version and the converting application are named
     ("biff2-4/CRLFX5_2.XLS", ["Excel 2.x worksheet", "BIFF2", "LibreOffice Calc"]),
     ("biff2-4/CRLFX5_3.XLS", ["Excel 3.0 worksheet", "BIFF3", "LibreOffice Calc"]),

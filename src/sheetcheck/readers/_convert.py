@@ -50,7 +50,7 @@ def decrypt_default(path: str, data: bytes) -> bytes:
     """``data`` (an encrypted OLE workbook) decrypted with Excel's default password.
 
     Raises the usual "password-protected" InputError when the file has a real password or an
-    encryption msoffcrypto-tool cannot undo.
+    encryption msoffcrypto-tool cannot undo, and a "corrupt" one when the container is damaged.
     """
     try:
         import msoffcrypto
@@ -62,10 +62,13 @@ def decrypt_default(path: str, data: bytes) -> bytes:
             "can undo with the msoffcrypto-tool package, not installed here)",
             "pip install msoffcrypto-tool, or " + PASSWORD,
         ) from None
-    failures = (
-        exceptions.FileFormatError,
-        exceptions.DecryptionError,
+    refused = (  # a real password, or an encryption msoffcrypto-tool does not undo
         exceptions.InvalidKeyError,
+        exceptions.DecryptionError,
+        exceptions.FileFormatError,
+        NotImplementedError,
+    )
+    broken = (  # the container or its encryption header is damaged
         exceptions.ParseError,
         ValueError,
         KeyError,
@@ -73,16 +76,22 @@ def decrypt_default(path: str, data: bytes) -> bytes:
         AssertionError,  # msoffcrypto asserts on malformed headers
         struct.error,
         EOFError,
-        OSError,
-        NotImplementedError,
+        OSError,  # olefile: "incorrect last sector index in OLE stream"...
     )
     try:
         office = msoffcrypto.OfficeFile(io.BytesIO(data))
         office.load_key(password=DEFAULT_PASSWORD)
         out = io.BytesIO()
         office.decrypt(out)
-    except failures:
+    except refused:
         raise InputError(path, "password-protected", PASSWORD) from None
+    except broken as exc:
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+        raise InputError(
+            path,
+            f"an encrypted workbook that is corrupt or truncated ({detail})",
+            "open it in Excel or LibreOffice and save it again as .xlsx, then check that copy",
+        ) from None
     return out.getvalue()
 
 
