@@ -136,9 +136,7 @@ def _parse_text(text: str, earliest: dt.date) -> DateVerdict:
         inner = _parse_text(match.group(1).strip(), earliest)
         guess = format_dmy(inner.date) if inner.date else inner.suggestion
         kind = "time" if inner.ok else inner.kind
-        return DateVerdict(
-            None, "has a time of day, which the target does not accept", guess, kind
-        )
+        return DateVerdict(None, "has a time of day, which the target does not accept", guess, kind)
     match = _ISO.fullmatch(text)
     if match:
         year, month, day_ = (int(g) for g in match.groups())

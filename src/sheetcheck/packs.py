@@ -394,7 +394,9 @@ class _Compiler:
             return None
         found = get_fixer(name)
         if found is None:
-            raise self.fail(ptr, f"unknown fixer '{name}' (is the plug-in that provides it installed?)")
+            raise self.fail(
+                ptr, f"unknown fixer '{name}' (is the plug-in that provides it installed?)"
+            )
         return found
 
     def _function(self, name: str, kind: str, args: Mapping[str, Any], ptr: str) -> CheckFunction:
