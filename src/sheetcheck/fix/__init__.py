@@ -104,8 +104,9 @@ def _key(value: Any) -> tuple[str, Any]:
 
 
 def shown(value: Any) -> str:
-    """A value as the Changes list shows it."""
-    return display_value(json_value(value))
+    """A value as the Changes list shows it: text exactly as it was (spaces included)."""
+    value = json_value(value)
+    return value if isinstance(value, str) else display_value(value)
 
 
 def left_summary(left: Sequence[Issue]) -> list[str]:

@@ -18,7 +18,7 @@ from ..model import FileReport, Report
 from ..report.text import summary_line
 from . import Change, FixPlan, changes_table, left_summary, plan, shown
 
-WRITABLE = ("xlsx", "csv")
+WRITABLE = {"xlsx": "xlsx", "xlsm": "xlsx", "csv": "csv"}  # format read -> the writer
 SAVE_FIRST = {"xls": ".xls", "xlsb": ".xlsb", "ods": ".ods"}
 
 
@@ -77,7 +77,8 @@ def run_fix(args: argparse.Namespace, out: TextIO | None = None) -> int:
     )
     report = check_file(source, options)
     fixes = plan(report)
-    again = replace(options, template=args.template or report.template, sheet=report.sheet)
+    sheet = report.sheet if kind == "xlsx" else None  # a CSV's one sheet is named after the file
+    again = replace(options, template=args.template or report.template, sheet=sheet)
     if args.dry_run:
         with tempfile.TemporaryDirectory(prefix="sheetcheck-fix-") as folder:
             scratch = Path(folder) / f"fixed{source.suffix.lower() or '.csv'}"
@@ -174,7 +175,7 @@ def file_kind(source: Path) -> str:
         )
     if found not in WRITABLE:
         raise UsageError(f"{source}: sheetcheck fix writes .xlsx, .xlsm and .csv files only")
-    return found
+    return WRITABLE[found]
 
 
 def check_target(source: Path, target: Path, *, force: bool, kind: str) -> None:
