@@ -21,11 +21,10 @@ import openpyxl
 import pytest
 from openpyxl.styles import PatternFill
 
+from conftest import soffice_convert
 from sheetcheck.checker import CheckOptions, check_file
 from sheetcheck.cli import main
 from sheetcheck.packs import load_pack
-
-from conftest import soffice_convert
 
 IMPORT = "2025-06-30"
 ARGS = ("--import-date", IMPORT, "--template", "enrollment-history")
@@ -318,7 +317,7 @@ def test_csv_in_csv_out_same_dialect(tmp_path: Path, capsys: pytest.CaptureFixtu
     text = csv_text(";")
     source.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     out = tmp_path / "fixed.csv"
-    code, stdout, err = run(capsys, "fix", str(source), "-o", str(out), *ARGS)
+    code, _, err = run(capsys, "fix", str(source), "-o", str(out), *ARGS)
     assert code == 1
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")

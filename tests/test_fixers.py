@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from conftest import validate_report
 from sheetcheck.engine import FIX_BLOCKED, check_table
 from sheetcheck.functions import Context, FixRequest, get_fixer
 from sheetcheck.functions.basic import dmy_date
@@ -25,8 +26,6 @@ from sheetcheck.functions.fixers import (
 from sheetcheck.model import Report, Table
 from sheetcheck.packs import load_pack
 from sheetcheck.report import write_report
-
-from conftest import validate_report
 
 IMPORT_DATE = dt.date(2025, 6, 30)
 STATUSES = ("Not Started", "In Progress", "Completed", "Passed", "Failed")
