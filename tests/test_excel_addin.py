@@ -251,6 +251,8 @@ def test_lite_main_py_declares_scripts_and_functions() -> None:
              "show_taskpane": False},
         ),
         "clear": ("script", {"name": "Clear"}),
+        "fix": ("script", {"name": "Fix"}),
+        "undo_fixes": ("script", {"name": "Undo fixes"}),
         "sheetcheck_date": ("func", {"name": "DATE", "namespace": "SHEETCHECK"}),
         "sheetcheck_row": ("func", {"name": "ROW", "namespace": "SHEETCHECK"}),
         "sheetcheck_issues": ("func", {"name": "ISSUES", "namespace": "SHEETCHECK"}),

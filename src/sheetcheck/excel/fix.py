@@ -39,7 +39,13 @@ COLUMNS = ("Sheet", "Cell", "Rule", "Before", "After", "Link", "State")
 PROPOSED, CHANGED, UNDONE, KEPT = "proposed", "changed", "undone", "kept: edited since the fix"
 MAX_WRITES = 40  # runs of changed cells written per press (each one setValues action)
 _OWN_SHEETS = re.compile(r"(?i)^(changes|issues|sheetcheck issues|sheetcheck codes \d+)$")
-_PARSEABLE = re.compile(r"(?i)^[=+\-@]|\d|^(true|false)$")
+# Text Excel would read as something else when typed in: a formula, a number, a date, a time,
+# a percentage, TRUE/FALSE, or a date with a month name.
+_PARSEABLE = re.compile(
+    r"(?i)^[=+\-@]|^[\d\s./:,%$£€()+\-]+(am|pm)?$|^(true|false)$"
+    r"|\d.*\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+    r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b.*\d"
+)
 _CELL = re.compile(r"([A-Z]{1,3})([0-9]+)")
 
 
@@ -259,7 +265,7 @@ def cell_literal(value: Any) -> Any:
     (a date, a number, a formula), so text it could read as something else is written with
     the apostrophe that keeps it text. 1/3/2025 stays the text d/m/yyyy, never a date in the
     user's locale."""
-    if isinstance(value, str) and _PARSEABLE.search(value.strip()):
+    if isinstance(value, str) and value.strip() and _PARSEABLE.search(value.strip()):
         return "'" + value
     return "" if value is None else value
 
