@@ -109,6 +109,16 @@ def shown(value: Any) -> str:
     return value if isinstance(value, str) else display_value(value)
 
 
+def _visible(value: Any) -> str:
+    """Text whose spaces matter is quoted, so a terminal shows them."""
+    text = shown(value)
+    if isinstance(json_value(value), str) and (
+        text != text.strip() or "  " in text or "\u00a0" in text
+    ):
+        return '"' + text.replace("\u00a0", "\u2423") + '"'
+    return text
+
+
 def left_summary(left: Sequence[Issue]) -> list[str]:
     """'duplicate-enrollment: 2 (rows 14, 98)' lines for what a person must still do."""
     rows: dict[str, list[int]] = {}
@@ -125,7 +135,7 @@ def left_summary(left: Sequence[Issue]) -> list[str]:
 def changes_table(changes: Sequence[Change], files: Mapping[str, str] | None = None) -> str:
     """The changes as an aligned text table (for the terminal and --dry-run)."""
     rows = [("Sheet", "Cell", "Rule", "Before", "After")]
-    rows += [(c.sheet, c.cell, c.rule, shown(c.before), shown(c.after)) for c in changes]
+    rows += [(c.sheet, c.cell, c.rule, _visible(c.before), _visible(c.after)) for c in changes]
     widths = [min(max(len(r[k]) for r in rows), 40) for k in range(5)]
     return "".join(
         "  ".join(value[:40].ljust(widths[k]) for k, value in enumerate(row)).rstrip() + "\n"
