@@ -24,6 +24,7 @@ from openpyxl.styles import PatternFill
 from conftest import soffice_convert
 from sheetcheck.checker import CheckOptions, check_file
 from sheetcheck.cli import main
+from sheetcheck.model import Report
 from sheetcheck.packs import load_pack
 
 IMPORT = "2025-06-30"
@@ -371,3 +372,31 @@ def test_subprocess_fix_exit_code(planted: Path) -> None:
     )
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_every_output_shows_the_same_proposed_value(planted: Path, tmp_path: Path) -> None:
+    """The text report, the annotated copy's notes and the Issues sheet say "did you mean"
+    with exactly the value fix writes."""
+    from sheetcheck.annotate import annotate
+    from sheetcheck.report import write_report
+
+    options = CheckOptions(template="enrollment-history", import_date=dt.date.fromisoformat(IMPORT))
+    report = check_file(planted, options)
+    text = io.StringIO()
+    write_report(Report([report]), text, "text")
+    target = tmp_path / "annotated.xlsx"
+    annotate(planted, target, report)
+    book = openpyxl.load_workbook(target)
+    notes = {
+        cell.coordinate: cell.comment.text
+        for row in book["Enrollments"].iter_rows()
+        for cell in row
+        if cell.comment
+    }
+    listed = "\n".join(str(c.value) for row in book["Issues"].iter_rows() for c in row if c.value)
+    for (cell, _rule), value in FIXED.items():
+        quoted = f"{value}" if isinstance(value, int) or "/" in str(value) else f'"{value}"'
+        said = f"did you mean {quoted}?"
+        assert said in " ".join(text.getvalue().split()), cell  # the report wraps lines
+        assert said in notes[cell], cell
+        assert said in listed, cell

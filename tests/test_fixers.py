@@ -281,3 +281,17 @@ def test_pack_naming_an_unknown_fixer_is_a_load_error() -> None:
     data["properties"]["Enrollment Status"]["x-sheetcheck"]["fix"] = "guess-anything"
     with pytest.raises(PackError, match="unknown fixer 'guess-anything'"):
         compile_pack(data, "broken")
+
+
+def test_did_you_mean_comes_only_from_the_fix() -> None:
+    """A status column with a fixer: "Pass" (two letters off) gets no guessed suggestion; the
+    fixable "Complete" gets exactly its fix."""
+    found, _ = issues_of(
+        [
+            row(login="a@example.org", status="Pass", score=80, completed="9/3/2025"),
+            row(login="b@example.org", status="Complete", completed="9/3/2025"),
+        ]
+    )
+    said = {i.cell: i.fix for i in found if i.rule == "unknown-status"}
+    assert "did you mean" not in said["C2"]
+    assert said["C3"].endswith('(did you mean "Completed"?).')

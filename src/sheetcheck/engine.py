@@ -662,7 +662,8 @@ class _ValueNormalizer:
             rule = rule or self.col.rule or ""
             if rule in found:
                 continue
-            if self.col.enum is not None and path and path[-1] == "enum":
+            if self.col.enum is not None and self.col.fix is None and path and path[-1] == "enum":
+                # a column with a fixer gets its "did you mean" from the fix, never a second guess
                 params = {**params, **_enum_suggestion(json, self.col.enum)}
             found[rule] = params
         return tuple(Finding(rule=rule, params=params) for rule, params in found.items())
