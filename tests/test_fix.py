@@ -400,3 +400,22 @@ def test_every_output_shows_the_same_proposed_value(planted: Path, tmp_path: Pat
         assert said in " ".join(text.getvalue().split()), cell  # the report wraps lines
         assert said in notes[cell], cell
         assert said in listed, cell
+
+
+def test_xlsm_comes_back_as_xlsm(planted: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A macro-enabled workbook is fixed too, and must be written with its own extension."""
+    xlsm = planted.with_suffix(".xlsm")
+    with zipfile.ZipFile(planted) as src, zipfile.ZipFile(xlsm, "w") as out:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "[Content_Types].xml":
+                data = data.replace(
+                    b"openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                    b"ms-excel.sheet.macroEnabled.main+xml",
+                )
+            out.writestr(name, data)
+    code, _, err = run(capsys, "fix", str(xlsm), "-o", str(xlsm.with_name("o.xlsx")), *ARGS)
+    assert code == 2 and ".xlsm" in err
+    code, text, _ = run(capsys, "fix", str(xlsm), "-o", str(xlsm.with_name("o.xlsm")), *ARGS)
+    assert code == 1 and "changed 5 cells" in text
+    assert issues_at(xlsm.with_name("o.xlsm")) == LEFT
