@@ -35,16 +35,25 @@ class DateVerdict:
 
     ``date`` is set when the cell is acceptable. Otherwise ``reason`` says why in a few words
     and ``suggestion`` (possibly empty) is the likely intended date in the pack's format.
+    ``kind`` names how the cell was written (:data:`CERTAIN_KINDS` are those whose suggestion
+    is certain; ``"month-first"`` is a date that only reads as month/day/year in a day-first
+    format, ``"day-first"`` the reverse in a month-first one).
     """
 
     date: dt.date | None
     reason: str = ""
     suggestion: str = ""
+    kind: str = ""
 
     @property
     def ok(self) -> bool:
         return self.date is not None
 
+
+#: The ways of writing a date whose suggestion is certain: a time of day after a valid date,
+#: year-month-day (in a year-last format), the format's order with other separators.
+#: The other day/month order, two-digit years, serial numbers and month names are guesses.
+CERTAIN_KINDS = frozenset({"time", "iso", "separator"})
 
 _ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year-month-day"}
 _SEPARATORS = {"/": "slashes", "-": "hyphens", ".": "dots"}
@@ -122,6 +131,11 @@ class DateFormat:
     def year_first(self) -> bool:
         return self.order == "ymd"
 
+    @property
+    def _swapped_kind(self) -> str:
+        """The kind of a date that is real only with day and month the other way round."""
+        return "month-first" if self.order == "dmy" else "day-first"
+
     # ---- reading
     def parse(self, value: object, earliest: dt.date = EARLIEST) -> DateVerdict:
         """Read one cell of a date column. Empty cells are the caller's business (not passed here).
@@ -135,6 +149,7 @@ class DateFormat:
                     None,
                     "has a time of day, which the target does not accept",
                     self._suggest(value.date(), earliest),
+                    "time",
                 )
             return self._accept(value.date(), earliest)
         if isinstance(value, dt.date):
@@ -198,7 +213,10 @@ class DateFormat:
         if match:
             inner = self._parse_text(match.group(1).strip(), earliest)
             guess = self.format(inner.date) if inner.date else inner.suggestion
-            return DateVerdict(None, "has a time of day, which the target does not accept", guess)
+            kind = "time" if inner.ok else inner.kind
+            return DateVerdict(
+                None, "has a time of day, which the target does not accept", guess, kind
+            )
         foreign = self._foreign(text, earliest)
         if foreign is not None:
             return foreign
@@ -210,13 +228,18 @@ class DateFormat:
                     None,
                     "has a two-digit year; write all four digits",
                     self._suggest(_make(2000 + year, month, day_), earliest),
+                    "two-digit-year",
                 )
         match = self._regex(_OTHER_SEPARATORS[self.separator], 4).fullmatch(text)
         if match:
+            year, month, day_ = self._ymd(match.groups())
+            parsed = _make(year, month, day_)
+            swapped = _make(year, day_, month) if parsed is None and not self.year_first else None
             return DateVerdict(
                 None,
                 f"uses the wrong separator; use {_SEPARATORS[self.separator]} ({self.pattern})",
-                self._suggest(_make(*self._ymd(match.groups())), earliest),
+                self._suggest(parsed, earliest),
+                self._swapped_kind if swapped is not None else "separator",
             )
         return DateVerdict(
             None,
@@ -244,6 +267,7 @@ class DateFormat:
                     None,
                     f"is not a real date as {self.order_words} (it looks like {_ORDERS[other]})",
                     self._suggest(swapped, earliest),
+                    self._swapped_kind,
                 )
         return DateVerdict(None, "is not a real date (no such day in that month)")
 
@@ -264,6 +288,7 @@ class DateFormat:
                 None,
                 f"is written year-month-day; the target reads {self.pattern}",
                 self._suggest(_make(year, month, day_), earliest),
+                "iso",
             )
         match = _YEAR_LAST.fullmatch(text)
         if match is None:
@@ -278,6 +303,7 @@ class DateFormat:
             None,
             f"is written with the year last; the target reads {self.pattern}",
             self._suggest(guess, earliest),
+            "year-last",
         )
 
 
