@@ -4,8 +4,8 @@
 related input file (``--registry FILE``, declared in the pack); its one new check lives in
 ``tests/plugins/clinic_checks.py``, registered the plug-in way (a distribution's
 ``sheetcheck.functions`` entry point). Every front end is exercised on it: check, template
-(with LibreOffice recalculating the date formulas), export, annotate, the Excel path (xlwings'
-remote engine) and the cell function SHEETCHECK.DATE.
+(with LibreOffice recalculating the date formulas), export, annotate, fix, the Excel path
+(xlwings' remote engine) and the cell function SHEETCHECK.DATE.
 """
 
 from __future__ import annotations
@@ -140,6 +140,8 @@ def test_check_reads_iso_dates_and_the_registry(
         "accept (did you mean 2025-06-01?)."
     )
     assert "needs a two-digit day and month (yyyy-mm-dd) (did you mean 2025-03-01?)" in dates["B10"]
+    fixes = {i["cell"]: i.get("fix_value") for i in issues if i["rule"] == "invalid-date"}
+    assert fixes == {"B3": None, "B9": "2025-06-01", "B10": "2025-03-01"}  # B3: a guess
 
 
 def test_the_registry_is_optional_and_its_option_comes_from_the_pack(
@@ -235,6 +237,27 @@ def test_annotate_writes_the_messages_in_the_packs_date_format(
     for cell, rule in EXPECTED:
         assert any(cell in line and rule in line for line in listed), (cell, rule)
     assert any("registered on 2025-02-01" in line for line in listed)
+
+
+def test_fix_writes_the_packs_date_format(
+    capsys: pytest.CaptureFixture[str], plugin: dict[str, str], tmp_path: Path
+) -> None:
+    """``sheetcheck fix`` writes the certain date fixes as yyyy-mm-dd, the pack's format."""
+    from openpyxl import load_workbook
+
+    source = write_book(
+        tmp_path / "visits.xlsx",
+        [
+            ["P0001", "2025-3-1", None, "North"],
+            ["P0002", dt.datetime(2025, 6, 1, 10, 30), None, "South"],
+            ["P0003", "2025/04/02", None, "South"],
+        ],
+    )
+    target = tmp_path / "fixed.xlsx"
+    code, _, err = run(capsys, "fix", str(source), "-t", PACK, "-o", str(target))
+    assert (code, err) == (0, "")
+    column = [row[1] for row in load_workbook(target)["Visits"].iter_rows(values_only=True)]
+    assert column == ["Visit Date", "2025-03-01", "2025-06-01", "2025-04-02"]
 
 
 # --------------------------------------------------------------------------- template

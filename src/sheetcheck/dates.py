@@ -51,9 +51,10 @@ class DateVerdict:
 
 
 #: The ways of writing a date whose suggestion is certain: a time of day after a valid date,
-#: year-month-day (in a year-last format), the format's order with other separators.
+#: year-month-day (in a year-last format), the format's order with other separators, a day or
+#: month without the zero the format writes.
 #: The other day/month order, two-digit years, serial numbers and month names are guesses.
-CERTAIN_KINDS = frozenset({"time", "iso", "separator"})
+CERTAIN_KINDS = frozenset({"time", "iso", "separator", "padding"})
 
 _ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year-month-day"}
 _SEPARATORS = {"/": "slashes", "-": "hyphens", ".": "dots"}
@@ -257,6 +258,7 @@ class DateFormat:
                     None,
                     f"needs a two-digit day and month ({self.pattern})",
                     self._suggest(parsed, earliest),
+                    "padding",
                 )
             return self._accept(parsed, earliest)
         if not self.year_first:
