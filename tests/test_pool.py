@@ -210,3 +210,20 @@ def test_a_usage_error_in_a_batch_stops_it_with_one_line(
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and "no sheet named" in err
     assert sys.exc_info() == (None, None, None)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="watches the worker in /proc")
+def test_a_worker_killed_while_idle_is_replaced(tmp_path: Path) -> None:
+    """Its next file goes to a fresh worker instead of failing the batch."""
+    items = [str(tmp_path / n) for n in ("first", "second", "third")]
+    results = map_isolated(misbehave, items, limits=LIMITS, jobs=1)
+    first = next(results)
+    assert isinstance(first, str)
+    worker = int(first.rsplit(" ", 1)[1])
+    os.kill(worker, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{worker}/stat").read_text().split()[2] != "Z":  # dead, pipes closed
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    rest = list(results)
+    assert [str(r).split(" ok in ")[0] for r in rest] == ["second", "third"]

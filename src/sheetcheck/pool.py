@@ -151,7 +151,13 @@ class _Pool(Generic[T]):
                 self._retire(idle, kill=False)
                 idle.stderr.close()
                 idle = self._fork()
-            os.write(idle.tasks, _TASK.pack(index, int(alone)))
+            try:
+                os.write(idle.tasks, _TASK.pack(index, int(alone)))
+            except BrokenPipeError:  # it died while idle (killed from outside): replace it
+                self.pending.appendleft(index)
+                self._retire(idle, kill=True)
+                idle.stderr.close()
+                continue
             idle.served += 1
             idle.item = index
             idle.deadline = time.monotonic() + self.limits.timeout_seconds
