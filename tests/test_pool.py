@@ -8,6 +8,7 @@ the same time (each waits for the other's mark).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -20,9 +21,11 @@ import pytest
 from conftest import write_xlsx
 from enrollment import HEADER, row
 from sheetcheck import pool
+from sheetcheck.checker import CheckOptions, check_batch
 from sheetcheck.cli import main
-from sheetcheck.errors import InputError, UsageError
+from sheetcheck.errors import InputError, SheetcheckError, UsageError
 from sheetcheck.limits import Limits
+from sheetcheck.model import FileReport
 from sheetcheck.pool import Failed, map_isolated
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the pool forks its workers")
@@ -227,3 +230,15 @@ def test_a_worker_killed_while_idle_is_replaced(tmp_path: Path) -> None:
         time.sleep(0.01)
     rest = list(results)
     assert [str(r).split(" ok in ")[0] for r in rest] == ["second", "third"]
+
+
+@pytest.mark.parametrize("isolate", [True, False])
+def test_check_batch_gives_each_file_its_report_or_error(batch: list[str], isolate: bool) -> None:
+    """The library call behind the command line, with and without worker processes."""
+    options = CheckOptions(import_date=dt.date(2026, 6, 1), isolate=isolate)
+    results = list(check_batch(batch, options, jobs=2))
+    assert [path for path, _ in results] == batch
+    kinds = [type(r).__name__ for _, r in results]
+    assert isinstance(results[3][1], SheetcheckError) and "broken.xlsx" in str(results[3][1])
+    assert all(isinstance(r, FileReport) for n, (_, r) in enumerate(results) if n != 3), kinds
+    assert [len(r.issues) for _, r in results if isinstance(r, FileReport)] == [0, 1, 0, 1, 0, 1]
