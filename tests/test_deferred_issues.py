@@ -2,7 +2,8 @@
 
 The engine keeps, per issue, only the values its rule's placeholders use, and fills the
 sentences in when a report is written. The reference is the former way: every field the engine
-knows (location, value, import date, every row field, the check's parameters) filled in at once.
+knows (location, value, import date, every row field, the check's parameters) filled in at once,
+and the rule, the issue's column and each schema annotation looked up anew every time.
 Both are run over generated tables (hypothesis), the bundled samples and the shared corpus, and
 every report format must come out byte for byte the same.
 """
@@ -27,8 +28,16 @@ from sheetcheck import engine
 from sheetcheck.checker import CheckOptions, check_file
 from sheetcheck.engine import Context, check_table, quote
 from sheetcheck.errors import SheetcheckError
+from sheetcheck.functions import Finding
 from sheetcheck.limits import Limits
-from sheetcheck.model import CellError, FileReport, Issue, Report, UncachedFormula
+from sheetcheck.model import (
+    CellError,
+    FileReport,
+    Issue,
+    Report,
+    UncachedFormula,
+    column_letter,
+)
 from sheetcheck.packs import load_pack
 from sheetcheck.pool import Failed, map_isolated
 from sheetcheck.report import write_report
@@ -74,6 +83,41 @@ def every_field(
                 fields[name] = ""
     fields.update(params)
     return tuple(fields[name] for name in names)
+
+
+def uncached_rule(self: Any, rule_id: str) -> tuple[Any, Any]:
+    """The reference looks the rule up for every issue, as the engine did."""
+    rule = self.pack.rules.get(rule_id) or engine._builtin_rule(rule_id)
+    return rule, engine._rule_text(rule)
+
+
+def uncached_place(self: Any, column: str | None) -> tuple[int, str, str]:
+    pos = self.header.positions.get(column or self.pack.key_column, None)
+    if pos is None:
+        pos = 0
+    return pos, column_letter(self.table.col_number(pos)), str(self.table.header[pos])
+
+
+def uncached_findings(self: Any, json: Any) -> tuple[Finding, ...]:
+    """The engine's value findings before schema annotations were looked up once per path."""
+    found: dict[str, dict[str, Any]] = {}
+    for path in self.validate(json):
+        rule, params = engine._annotation_for(self.col.schema, path)
+        rule = rule or self.col.rule or ""
+        if rule in found:
+            continue
+        if self.col.enum is not None and path and path[-1] == "enum":
+            params = {**params, **engine._enum_suggestion(json, self.col.enum)}
+        found[rule] = params
+    return tuple(Finding(rule=rule, params=params) for rule, params in found.items())
+
+
+def use_reference(patch: pytest.MonkeyPatch) -> None:
+    """The engine as it was: every field filled in, nothing looked up once and kept."""
+    patch.setattr(engine._TableChecker, "_message_fields", every_field)
+    patch.setattr(engine._TableChecker, "_rule", uncached_rule)
+    patch.setattr(engine._TableChecker, "_place", uncached_place)
+    patch.setattr(engine._ValueNormalizer, "_findings", uncached_findings)
 
 
 def reports(issues: list[Issue]) -> dict[str, str]:
@@ -134,7 +178,7 @@ def test_generated_tables_report_the_same(monkeypatch: pytest.MonkeyPatch, rows:
     context = Context(import_date=IMPORT_DATE)
     deferred = check_table(pack, table(rows), context)
     with monkeypatch.context() as patched:
-        patched.setattr(engine._TableChecker, "_message_fields", every_field)
+        use_reference(patched)
         reference = check_table(pack, table(rows), Context(import_date=IMPORT_DATE))
     assert_same(deferred, reference)
 
@@ -144,7 +188,7 @@ def test_the_header_only_cases_report_the_same(monkeypatch: pytest.MonkeyPatch) 
     pack = load_pack("enrollment-history")
     cut = table([], header=HEADER[:3])
     deferred = check_table(pack, cut, Context(import_date=IMPORT_DATE))
-    monkeypatch.setattr(engine._TableChecker, "_message_fields", every_field)
+    use_reference(monkeypatch)
     assert_same(deferred, check_table(pack, cut, Context(import_date=IMPORT_DATE)))
 
 
@@ -169,7 +213,7 @@ def run_all(paths: list[str]) -> list[Any]:
 def test_samples_report_the_same(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
     deferred = checked(str(sample))
     assert isinstance(deferred, list) and deferred, "each sample has planted problems"
-    monkeypatch.setattr(engine._TableChecker, "_message_fields", every_field)
+    use_reference(monkeypatch)
     reference = checked(str(sample))
     assert isinstance(reference, list)
     assert_same(deferred, reference)
@@ -180,7 +224,7 @@ def test_corpus_reports_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     corpus = require_corpus()
     paths = sorted(str(p) for p in corpus.rglob("*") if p.is_file() and p.suffix != ".md")
     deferred = run_all(paths)
-    monkeypatch.setattr(engine._TableChecker, "_message_fields", every_field)
+    use_reference(monkeypatch)
     reference = run_all(paths)
     for path, mine, theirs in zip(paths, deferred, reference, strict=True):
         if isinstance(mine, list):
