@@ -106,7 +106,7 @@ def uncached_findings(self: Any, json: Any) -> tuple[Finding, ...]:
         rule = rule or self.col.rule or ""
         if rule in found:
             continue
-        if self.col.enum is not None and path and path[-1] == "enum":
+        if self.col.enum is not None and self.col.fix is None and path and path[-1] == "enum":
             params = {**params, **engine._enum_suggestion(json, self.col.enum)}
         found[rule] = params
     return tuple(Finding(rule=rule, params=params) for rule, params in found.items())

@@ -108,7 +108,19 @@ class IssueText(Protocol):
         ...
 
 
-_PUBLIC = ("rule", "severity", "sheet", "row", "column", "cell", "value", "what", "why", "fix")
+_PUBLIC = (
+    "rule",
+    "severity",
+    "sheet",
+    "row",
+    "column",
+    "cell",
+    "value",
+    "what",
+    "why",
+    "fix",
+    "fix_value",
+)
 
 
 class Issue:
@@ -131,6 +143,7 @@ class Issue:
         "_column",
         "_fields",
         "_fix",
+        "_fix_value",
         "_row",
         "_rule",
         "_severity",
@@ -157,6 +170,7 @@ class Issue:
         what: str,
         why: str = "",
         fix: str = "",
+        fix_value: Any = None,
     ) -> None:
         self._rule = rule
         self._severity = severity
@@ -168,6 +182,7 @@ class Issue:
         self._what = what
         self._why = why
         self._fix = fix
+        self._fix_value = fix_value
         self._text = None
         self._fields = None
 
@@ -183,6 +198,7 @@ class Issue:
         value: Any,
         text: IssueText,
         fields: Sequence[Any],
+        fix_value: Any = None,
     ) -> Issue:
         """An issue whose what, why and fix are ``text.render(fields)``, rendered when first read."""
         issue = cls.__new__(cls)
@@ -194,6 +210,7 @@ class Issue:
         issue._cell = cell
         issue._value = value
         issue._what = issue._why = issue._fix = ""
+        issue._fix_value = fix_value
         issue._text = text
         issue._fields = fields
         return issue
@@ -231,6 +248,11 @@ class Issue:
     @property
     def value(self) -> Any:
         return self._value
+
+    @property
+    def fix_value(self) -> Any:
+        """The value a safe fix writes into the cell (None: not fixable)."""
+        return self._fix_value
 
     @property
     def what(self) -> str:
@@ -279,11 +301,11 @@ class Issue:
             self._value,
         )
         if self._text is not None:
-            return (_deferred_issue, (*where, self._text, self._fields))
-        return (Issue, (*where, self._what, self._why, self._fix))
+            return (_deferred_issue, (*where, self._text, self._fields, self._fix_value))
+        return (Issue, (*where, self._what, self._why, self._fix, self._fix_value))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "rule": self.rule,
             "severity": self.severity,
             "sheet": self.sheet,
@@ -296,6 +318,9 @@ class Issue:
             "what": self.what,
             "why": self.why,
         }
+        if self.fix_value is not None:
+            data["fix_value"] = json_value(self.fix_value)
+        return data
 
 
 def _deferred_issue(*args: Any) -> Issue:
