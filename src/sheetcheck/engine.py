@@ -232,6 +232,8 @@ class _TableChecker:
         return self._json[column]
 
     def cell(self, column: str | None, index: int) -> str:
+        if self.table.locate is not None:
+            return str(self.table.locate(index, column))
         pos = self.header.positions.get(column or self.pack.key_column)
         if pos is None:
             pos = 0
@@ -330,13 +332,17 @@ class _TableChecker:
             cell = cell_ref(row, table.col_number(pos))
             value = table.columns[pos][index]
             header_text = str(table.header[pos])  # a row-level problem sits on the key cell
+        location = None
+        if index is not None and table.locate is not None:
+            location = table.locate(index, column or self.pack.key_column)
+            cell = None
         fields = self._message_fields(
             rule,
             column=column,
             header_text=header_text,
             index=index,
             row=row,
-            cell=cell,
+            cell=cell if location is None else str(location),
             value=value,
         )
         fields.update(params)
@@ -349,6 +355,7 @@ class _TableChecker:
             cell=cell,
             value=json_value(value),
             **_message_parts(rule, fields),
+            location=location,
         )
 
     def _message_fields(

@@ -8,7 +8,7 @@ Nothing here does I/O.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -70,6 +70,31 @@ def cell_ref(row: int, col: int) -> str:
     return f"{column_letter(col)}{row}"
 
 
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where an issue sits in a file without cells (an ILR XML file): the learner's
+    reference, the learning delivery's AimSeqNumber, the element's path and its line."""
+
+    line: int
+    path: str
+    learner: str | None = None
+    aim: str | None = None
+
+    def __str__(self) -> str:
+        who = [f"learner {self.learner}"] if self.learner else []
+        if self.aim:
+            who.append(f"aim {self.aim}")
+        where = f"line {self.line}, {self.path}"
+        return f"{', '.join(who)} ({where})" if who else where
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"learner": self.learner, "aim": self.aim, "path": self.path, "line": self.line}
+
+
+#: Where table row ``index``, column ``column`` (None: the row itself) sits in the file.
+Locator = Callable[[int, "str | None"], Location]
+
+
 @dataclass(slots=True)
 class Table:
     """One sheet's data below its header, column by column.
@@ -85,6 +110,8 @@ class Table:
     first_col: int
     row_numbers: list[int]
     columns: Sequence[Sequence[CellValue]]
+    # Files without cells (ILR XML) locate issues by element instead of by cell reference.
+    locate: Locator | None = None
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -119,6 +146,7 @@ class Issue:
     what: str
     why: str = ""
     fix: str = ""
+    location: Location | None = None  # set for files without cells (ILR XML)
 
     @property
     def message(self) -> str:
@@ -137,6 +165,7 @@ class Issue:
             "fix": self.fix,
             "what": self.what,
             "why": self.why,
+            **({"location": self.location.to_dict()} if self.location is not None else {}),
         }
 
 

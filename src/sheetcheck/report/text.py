@@ -86,8 +86,8 @@ def _write_group(group: list[Issue], out: TextIO) -> None:
         out.write(_wrap(f"fix: {common_fix}", "  ", "       "))
     for issue in group:
         where = issue.cell or f"row {issue.row}"
-        if issue.sheet and issue.cell:
-            where = issue.cell
+        if issue.location is not None:  # a file without cells (ILR XML): the element's line
+            where = f"line {issue.location.line}"
         out.write(_wrap(cell_text(issue.what or issue.message), f"  {where:<8}", " " * 10))
         if not common_fix and issue.fix:
             out.write(_wrap(f"fix: {issue.fix}", " " * 10, " " * 15))
