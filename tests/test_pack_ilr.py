@@ -39,12 +39,16 @@ HEADER = [
     "GivenNames",
     "DateOfBirth",
     "LearnAimRef",
+    "AimSeqNumber",
+    "AimType",
     "LearnStartDate",
     "LearnPlanEndDate",
     "LearnActEndDate",
     "CompStatus",
     "Outcome",
     "AchDate",
+    "FundModel",
+    "ProgType",
 ]
 IMPORT_DATE = dt.date(2025, 10, 1)
 ULN_ARGS = {
@@ -77,6 +81,10 @@ VALID = {
     "CompStatus": 1,
     "Outcome": None,
     "AchDate": None,
+    "AimSeqNumber": 1,
+    "AimType": 1,  # the programme aim (ZPROG001) of a traineeship: it may carry an AchDate
+    "FundModel": 25,
+    "ProgType": 24,
 }
 ENDED = {"CompStatus": 2, "LearnActEndDate": "30/6/2025", "Outcome": 1}
 
@@ -181,8 +189,16 @@ def test_learn_ref_number_format(
 def test_learn_ref_number_unique_ignoring_case(
     references: list[str], expected: set[tuple[int, str, str]]
 ) -> None:
-    """Every row after the first with the same reference (case ignored) is reported."""
-    rows = learners(*({"LearnRefNumber": r} for r in references))
+    """R06: a reference written two ways (case or spaces) is two ILR learners with one
+    LearnRefNumber. Rows of one learner (same ULN, other aims) otherwise share it freely."""
+    rows = learners(
+        *(
+            {"LearnRefNumber": r, "ULN": uln(f"{100000001 + len(r.split()):09d}"), "AimSeqNumber": n}
+            for n, r in enumerate(references, start=1)
+        )
+    )
+    for row in rows:  # one learner per folded reference: the same ULN on its rows
+        row["ULN"] = uln(f"{100000000 + sum(map(ord, ''.join(row['LearnRefNumber'].split()).casefold())):09d}")
     assert found(rows) == expected
 
 
@@ -276,7 +292,7 @@ def test_checksum_mod11_serves_the_nhs_number_too(value: str, ok: bool) -> None:
     ("change", "expected"),
     [
         ({"ULN": "1234567898"}, {("ULN", "invalid-uln")}),
-        ({"ULN": "9999999999"}, set()),
+        ({"ULN": "9999999999", "FundModel": 99}, set()),  # funded learners: ULN_03 below
         ({"ULN": 1234567899}, set()),
         ({"ULN": None}, {("ULN", "required")}),
     ],
@@ -310,9 +326,13 @@ def test_uln_in_the_sheet(change: Mapping[str, Any], expected: set[tuple[str, st
 def test_same_uln_on_two_references(
     ulns: list[Any], references: list[str], expected: set[tuple[int, str, str]]
 ) -> None:
-    """One ULN on two different LearnRefNumbers is an error; the temporary ULN is exempt."""
+    """One ULN on two different LearnRefNumbers is an error; the temporary ULN is exempt
+    (R59). FundModel 99: the temporary ULN is allowed there (ULN_03 is tested below)."""
     rows = learners(
-        *({"ULN": u, "LearnRefNumber": r} for u, r in zip(ulns, references, strict=True))
+        *(
+            {"ULN": u, "LearnRefNumber": r, "AimSeqNumber": n, "FundModel": 99}
+            for n, (u, r) in enumerate(zip(ulns, references, strict=True), start=1)
+        )
     )
     assert found(rows) == expected
 
@@ -332,7 +352,9 @@ def test_same_uln_on_two_references(
             {"FamilyName": None, "GivenNames": "  "},
             {("FamilyName", "required"), ("GivenNames", "required")},
         ),
-        ({"DateOfBirth": None}, set()),
+        # a real ULN needs a date of birth (DateOfBirth_24); the temporary one does not
+        ({"DateOfBirth": None}, {("DateOfBirth", "date-of-birth-required")}),
+        ({"DateOfBirth": None, "ULN": "9999999999", "FundModel": 99}, set()),
     ],
 )
 def test_aim_reference_and_required_cells(
@@ -357,7 +379,7 @@ def test_aim_reference_and_required_cells(
         ({"DateOfBirth": "29/2/1900"}, {("DateOfBirth", "invalid-date")}),  # 1900 not leap
         ({"DateOfBirth": "15/6/1955"}, set()),  # adult learners: before 1970 is fine
         ({"DateOfBirth": dt.date(1955, 6, 15)}, set()),
-        ({"DateOfBirth": "1/1/1900"}, set()),
+        ({"DateOfBirth": "1/1/1900"}, {("DateOfBirth", "implausible-age")}),  # DateOfBirth_04
         ({"DateOfBirth": "31/12/1899"}, {("DateOfBirth", "invalid-date")}),
         ({"DateOfBirth": "1990-02-01"}, {("DateOfBirth", "invalid-date")}),
         ({"DateOfBirth": "1/2/90"}, {("DateOfBirth", "invalid-date")}),
@@ -402,10 +424,18 @@ def test_end_dates_against_start(change: Mapping[str, Any], expected: set[tuple[
         ({**ENDED, "AchDate": "29/6/2025"}, {("AchDate", "achievement-date-order")}),
         # before both: reported once, against the actual end date
         ({**ENDED, "AchDate": "1/8/2024"}, {("AchDate", "achievement-date-order")}),
-        ({"AchDate": "1/10/2024"}, {("AchDate", "achievement-without-end")}),
+        # a continuing learner has no Outcome, so Outcome_04 objects to the AchDate too
+        (
+            {"AchDate": "1/10/2024"},
+            {("AchDate", "achievement-without-end"), ("Outcome", "achievement-needs-outcome-achieved")},
+        ),
         (
             {"AchDate": "1/8/2024"},
-            {("AchDate", "achievement-without-end"), ("AchDate", "achievement-date-order")},
+            {
+                ("AchDate", "achievement-without-end"),
+                ("AchDate", "achievement-date-order"),
+                ("Outcome", "achievement-needs-outcome-achieved"),
+            },
         ),
     ],
 )
@@ -418,10 +448,8 @@ def test_achievement_date(change: Mapping[str, Any], expected: set[tuple[str, st
     ("change", "expected"),
     [
         ({"LearnStartDate": "1/10/2025", "LearnPlanEndDate": "1/10/2026"}, set()),
-        (
-            {"LearnStartDate": "2/10/2025", "LearnPlanEndDate": "1/10/2026"},
-            {("LearnStartDate", "future-date")},
-        ),
+        # LearnStartDate is compared with the collection year, not the preparation date
+        ({"LearnStartDate": "2/10/2025", "LearnPlanEndDate": "1/10/2026"}, set()),
         ({"LearnPlanEndDate": "31/7/2030"}, set()),  # a planned end may well be in the future
         ({**ENDED, "LearnActEndDate": "1/10/2025"}, set()),
         ({**ENDED, "LearnActEndDate": "2/10/2025"}, {("LearnActEndDate", "future-date")}),
@@ -429,13 +457,18 @@ def test_achievement_date(change: Mapping[str, Any], expected: set[tuple[str, st
             {**ENDED, "AchDate": "2/10/2025"},
             {("AchDate", "future-date"), ("AchDate", "late-achievement-period")},
         ),
-        ({"DateOfBirth": "2/10/2025"}, {("DateOfBirth", "future-date")}),
+        # DateOfBirth too (DateOfBirth_27, LearnStartDate_05)
+        (
+            {"DateOfBirth": "2/10/2025"},
+            {("DateOfBirth", "birth-in-collection-year"), ("DateOfBirth", "born-after-start")},
+        ),
     ],
 )
 def test_no_date_after_the_file_preparation_date(
     change: Mapping[str, Any], expected: set[tuple[str, str]]
 ) -> None:
-    """Dates after --import-date are errors, except the planned end date."""
+    """LearnActEndDate and AchDate after --import-date are errors (LearnActEndDate_04,
+    AchDate_07); the planned end date may be in the future."""
     assert found_one(change) == expected
 
 
@@ -614,6 +647,13 @@ def test_every_message_of_the_pack_fills() -> None:
         {"CompStatus": 2},
         {**ENDED, "LearnActEndDate": "1/7/2025", "AchDate": "2/7/2025"},
         {**ENDED, "AchDate": "1/6/2025"},
+        {"FamilyName": "Smith2", "FundModel": 45, "DateOfBirth": "1/8/1910"},
+        {**ENDED, "Outcome": 2, "AchDate": "30/6/2025", "AimType": 4},
+        {"ULN": "9999999999", "LearnStartDate": "31/7/2015", "LearnPlanEndDate": "1/7/2016"},
+        {"ULN": "1234567899", "DateOfBirth": None, "ProgType": None, "LearnStartDate": "1/8/2026"},
+        {"DateOfBirth": "1/8/2025", "LearnStartDate": "1/8/2025", "LearnPlanEndDate": "1/7/2026"},
+        {"LearnRefNumber": "L0001", "ULN": "1234567899", "AimSeqNumber": 2},
+        {"LearnRefNumber": "L0001", "ULN": "1234567899", "AimSeqNumber": 2},
     )
     issues = check_table(load_pack(PACK), table(rows), Context(import_date=IMPORT_DATE))
     rules = {i.rule for i in issues}
@@ -623,6 +663,7 @@ def test_every_message_of_the_pack_fills() -> None:
         "prev-learn-ref-number-mismatch",
         "missing-learner",
         "missing-column",
+        "ilr-columns-absent",  # about the file: tested with a sheet lacking the columns
     }
     assert rules == set(load_pack(PACK).rules) - against_only
     assert all("{" not in i.message for i in issues)
@@ -657,6 +698,7 @@ def test_sample_rows_hold_exactly_the_planted_problems() -> None:
         "learn-ref-number-reused",
         "prev-learn-ref-number-mismatch",
         "missing-learner",
+        "ilr-columns-absent",  # about the file: the sample has every column
     }
     assert {rule for rules in data.planted.values() for rule in rules} == row_level
 
