@@ -222,7 +222,7 @@ def read_ilr(path: str | os.PathLike[str], limits: Limits | None = None) -> IlrF
         raise InputError(
             name,
             f"is {size:,} bytes, more than the limit of {limits.max_file_bytes:,}",
-            "raise it with --max-file-bytes if the file is genuine",
+            "raise it with --max-file-size if the file is genuine",
         )
     handler = _Handler(name, limits.max_rows)
     parser = defusedxml.sax.make_parser()
