@@ -83,7 +83,9 @@ def ilr_xml(
     return "\n".join(lines) + "\n"
 
 
-def write(tmp_path: Path, text: str, name: str = "ILR-10000000-2526-20251001-090000-01.xml") -> Path:
+def write(
+    tmp_path: Path, text: str, name: str = "ILR-10000000-2526-20251001-090000-01.xml"
+) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
@@ -256,7 +258,9 @@ def test_reports_show_the_locations(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, out, _ = run_cli(["check", str(path), "-f", "csv"], capsys)
     header, row = out.splitlines()[:2]
     assert header.endswith(",location")
-    assert row.endswith('"learner A1, aim 1 (line 21, /Message/Learner[1]/LearningDelivery[1]/LearnStartDate[1])"')
+    assert row.endswith(
+        '"learner A1, aim 1 (line 21, /Message/Learner[1]/LearningDelivery[1]/LearnStartDate[1])"'
+    )
 
 
 # --------------------------------------------------------------------------- two ILR files
@@ -276,7 +280,9 @@ def test_two_ilr_files_are_reconciled(tmp_path: Path, capsys: pytest.CaptureFixt
     assert item["reconciliation"]["moved"] == 1
 
 
-def test_a_spreadsheet_against_an_ilr_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_spreadsheet_against_an_ilr_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The new system's spreadsheet export against the old system's ILR."""
     old = write(tmp_path, ilr_xml([(ANN, [AIM]), (BOB, [AIM])]), "old.xml")
     new = tmp_path / "new.csv"
@@ -289,6 +295,7 @@ def test_a_spreadsheet_against_an_ilr_file(tmp_path: Path, capsys: pytest.Captur
     code, out, _ = run_cli(
         ["check", str(new), "-t", "ilr-learners", "--against", str(old), "-f", "json"], capsys
     )
+    assert code == 1
     item = json.loads(out)["files"][0]
     rules = [i["rule"] for i in item["issues"] if i["severity"] == "error"]
     assert rules == ["missing-learner"]  # Bob; Ann is found in the old ILR by her ULN
@@ -315,9 +322,7 @@ def test_a_spreadsheet_against_an_ilr_file(tmp_path: Path, capsys: pytest.Captur
             "is not an ILR file: its root element is {http://example.com}rss",
             id="not-ilr",
         ),
-        pytest.param(
-            ilr_xml([(ANN, [AIM])])[:400], "is not well-formed XML (line", id="cut-short"
-        ),
+        pytest.param(ilr_xml([(ANN, [AIM])])[:400], "is not well-formed XML (line", id="cut-short"),
         pytest.param(
             '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">]>\n'
             '<Message xmlns="ESFA/ILR/2025-26">&lol;</Message>\n',

@@ -193,12 +193,18 @@ def test_learn_ref_number_unique_ignoring_case(
     LearnRefNumber. Rows of one learner (same ULN, other aims) otherwise share it freely."""
     rows = learners(
         *(
-            {"LearnRefNumber": r, "ULN": uln(f"{100000001 + len(r.split()):09d}"), "AimSeqNumber": n}
+            {
+                "LearnRefNumber": r,
+                "ULN": uln(f"{100000001 + len(r.split()):09d}"),
+                "AimSeqNumber": n,
+            }
             for n, r in enumerate(references, start=1)
         )
     )
     for row in rows:  # one learner per folded reference: the same ULN on its rows
-        row["ULN"] = uln(f"{100000000 + sum(map(ord, ''.join(row['LearnRefNumber'].split()).casefold())):09d}")
+        row["ULN"] = uln(
+            f"{100000000 + sum(map(ord, ''.join(row['LearnRefNumber'].split()).casefold())):09d}"
+        )
     assert found(rows) == expected
 
 
@@ -427,7 +433,10 @@ def test_end_dates_against_start(change: Mapping[str, Any], expected: set[tuple[
         # a continuing learner has no Outcome, so Outcome_04 objects to the AchDate too
         (
             {"AchDate": "1/10/2024"},
-            {("AchDate", "achievement-without-end"), ("Outcome", "achievement-needs-outcome-achieved")},
+            {
+                ("AchDate", "achievement-without-end"),
+                ("Outcome", "achievement-needs-outcome-achieved"),
+            },
         ),
         (
             {"AchDate": "1/8/2024"},
@@ -819,8 +828,14 @@ def one_learner(*aims: Mapping[str, Any]) -> list[dict[str, Any]]:
             ({}, {**SECOND_AIM, "DateOfBirth": "2/1/1990"}),
             {(3, "DateOfBirth", "learner-details-conflict")},
         ),
-        (({}, {**SECOND_AIM, "FamilyName": "Smyth"}), {(3, "FamilyName", "learner-details-conflict")}),
-        (({}, {**SECOND_AIM, "GivenNames": "Anne"}), {(3, "GivenNames", "learner-details-conflict")}),
+        (
+            ({}, {**SECOND_AIM, "FamilyName": "Smyth"}),
+            {(3, "FamilyName", "learner-details-conflict")},
+        ),
+        (
+            ({}, {**SECOND_AIM, "GivenNames": "Anne"}),
+            {(3, "GivenNames", "learner-details-conflict")},
+        ),
         (
             ({}, {**SECOND_AIM, "PrevLearnRefNumber": "OLD1"}),
             {(3, "PrevLearnRefNumber", "learner-details-conflict")},
@@ -828,7 +843,10 @@ def one_learner(*aims: Mapping[str, Any]) -> list[dict[str, Any]]:
         # an empty value on one row against a value on another is a conflict too
         (
             ({}, {**SECOND_AIM, "DateOfBirth": None}),
-            {(3, "DateOfBirth", "learner-details-conflict"), (3, "DateOfBirth", "date-of-birth-required")},
+            {
+                (3, "DateOfBirth", "learner-details-conflict"),
+                (3, "DateOfBirth", "date-of-birth-required"),
+            },
         ),
         (
             ({}, {**SECOND_AIM, "ULN": "2000000001", "FamilyName": "Jones"}),
@@ -840,7 +858,10 @@ def one_learner(*aims: Mapping[str, Any]) -> list[dict[str, Any]]:
             {(4, "GivenNames", "learner-details-conflict")},
         ),
         # R07: one learner's aims have distinct AimSeqNumbers (a learner exported twice)
-        (({}, {**SECOND_AIM, "AimSeqNumber": 1}), {(3, "AimSeqNumber", "duplicate-aim-seq-number")}),
+        (
+            ({}, {**SECOND_AIM, "AimSeqNumber": 1}),
+            {(3, "AimSeqNumber", "duplicate-aim-seq-number")},
+        ),
         (({}, {**SECOND_AIM, "AimSeqNumber": None}), set()),
     ],
 )
@@ -900,9 +921,18 @@ def test_uln_unique_across_learners_not_rows(
     [
         # Outcome_04: an AchDate needs Outcome 1
         ({**ENDED, "AchDate": "30/6/2025"}, set()),
-        ({**ENDED, "Outcome": 2, "AchDate": "30/6/2025"}, {("Outcome", "achievement-needs-outcome-achieved")}),
-        ({**ENDED, "Outcome": 3, "AchDate": "30/6/2025"}, {("Outcome", "achievement-needs-outcome-achieved")}),
-        ({**ENDED, "Outcome": 8, "AchDate": "30/6/2025"}, {("Outcome", "achievement-needs-outcome-achieved")}),
+        (
+            {**ENDED, "Outcome": 2, "AchDate": "30/6/2025"},
+            {("Outcome", "achievement-needs-outcome-achieved")},
+        ),
+        (
+            {**ENDED, "Outcome": 3, "AchDate": "30/6/2025"},
+            {("Outcome", "achievement-needs-outcome-achieved")},
+        ),
+        (
+            {**ENDED, "Outcome": 8, "AchDate": "30/6/2025"},
+            {("Outcome", "achievement-needs-outcome-achieved")},
+        ),
         ({**ENDED, "Outcome": 2}, set()),  # no AchDate: nothing to say
         # ...except on an apprenticeship standard (ProgType 25 with FundModel 36)
         (
@@ -1008,9 +1038,20 @@ def test_learnstartdate_05(change: Mapping[str, Any], expected: set[tuple[str, s
             {("LearnStartDate", "start-after-collection-year")},
         ),
         # DateOfBirth_27: not born on or after the year's start
-        ({"DateOfBirth": "31/7/2025", "LearnStartDate": "1/9/2025", "LearnPlanEndDate": "1/7/2026"}, set()),
         (
-            {"DateOfBirth": "1/8/2025", "LearnStartDate": "1/9/2025", "LearnPlanEndDate": "1/7/2026"},
+            {
+                "DateOfBirth": "31/7/2025",
+                "LearnStartDate": "1/9/2025",
+                "LearnPlanEndDate": "1/7/2026",
+            },
+            set(),
+        ),
+        (
+            {
+                "DateOfBirth": "1/8/2025",
+                "LearnStartDate": "1/9/2025",
+                "LearnPlanEndDate": "1/7/2026",
+            },
             {("DateOfBirth", "birth-in-collection-year")},
         ),
         # DateOfBirth_04: 115 or older at the year's start (1/8/2025) is implausible
@@ -1029,9 +1070,21 @@ def test_rules_against_the_collection_year(
     ("year", "change", "expected"),
     [
         # an explicit collection year wins over the import date's
-        ("2026-27", {"LearnStartDate": "1/8/2026", "LearnPlanEndDate": "1/8/2027", "ProgType": None}, set()),
-        ("2024-25", {"LearnStartDate": "1/8/2025", "LearnPlanEndDate": "1/8/2026", "ProgType": None}, {("LearnStartDate", "start-after-collection-year")}),
-        ("2024-25", {"LearnStartDate": "31/7/2014", "LearnPlanEndDate": "1/8/2016"}, {("LearnStartDate", "start-too-early")}),
+        (
+            "2026-27",
+            {"LearnStartDate": "1/8/2026", "LearnPlanEndDate": "1/8/2027", "ProgType": None},
+            set(),
+        ),
+        (
+            "2024-25",
+            {"LearnStartDate": "1/8/2025", "LearnPlanEndDate": "1/8/2026", "ProgType": None},
+            {("LearnStartDate", "start-after-collection-year")},
+        ),
+        (
+            "2024-25",
+            {"LearnStartDate": "31/7/2014", "LearnPlanEndDate": "1/8/2016"},
+            {("LearnStartDate", "start-too-early")},
+        ),
         ("2024-25", {"LearnStartDate": "1/8/2014", "LearnPlanEndDate": "1/8/2016"}, set()),
     ],
 )
@@ -1052,7 +1105,11 @@ def test_the_collection_year_option(
     [
         # ULN_03: the temporary ULN on a funded aim, in a return prepared before 1 January
         (dt.date(2025, 12, 31), {"ULN": "9999999999"}, {("ULN", "temporary-uln-not-allowed")}),
-        (dt.date(2025, 8, 1), {"ULN": "9999999999", "FundModel": 36}, {("ULN", "temporary-uln-not-allowed")}),
+        (
+            dt.date(2025, 8, 1),
+            {"ULN": "9999999999", "FundModel": 36},
+            {("ULN", "temporary-uln-not-allowed")},
+        ),
         (dt.date(2026, 1, 1), {"ULN": "9999999999"}, set()),  # from 1 January: not ULN_03
         (dt.date(2025, 10, 1), {"ULN": "9999999999", "FundModel": 99}, set()),  # not funded
         (dt.date(2025, 10, 1), {"ULN": "9999999999", "FundModel": 10}, set()),  # community
@@ -1148,7 +1205,11 @@ def test_apprenticeship_exemptions(
             {**ENDED, "Outcome": 2, "AchDate": "30/6/2025"},
             {(None, "ilr-columns-absent")},
         ),
-        (("AimType",), {**ENDED, "AchDate": "30/6/2025", "ProgType": 2}, {(None, "ilr-columns-absent")}),
+        (
+            ("AimType",),
+            {**ENDED, "AchDate": "30/6/2025", "ProgType": 2},
+            {(None, "ilr-columns-absent")},
+        ),
         (("FundModel",), {"ULN": "9999999999"}, {(None, "ilr-columns-absent")}),
         (
             ("ProgType",),
@@ -1160,7 +1221,11 @@ def test_apprenticeship_exemptions(
         (
             ("FundModel", "ProgType", "AimType", "AimSeqNumber"),
             {"CompStatus": 2},
-            {(None, "ilr-columns-absent"), ("LearnActEndDate", "end-date-required"), ("Outcome", "outcome-required")},
+            {
+                (None, "ilr-columns-absent"),
+                ("LearnActEndDate", "end-date-required"),
+                ("Outcome", "outcome-required"),
+            },
         ),
     ],
 )

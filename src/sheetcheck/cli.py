@@ -230,7 +230,9 @@ def _run_check(args: argparse.Namespace) -> int:
         for path in args.files:
             if os.path.isfile(path) and is_xml(path):
                 flag = "--annotate" if args.annotate else "--merge"
-                raise UsageError(f"{path}: {flag} writes spreadsheets; an ILR XML file is checked as it is")
+                raise UsageError(
+                    f"{path}: {flag} writes spreadsheets; an ILR XML file is checked as it is"
+                )
     _needs_input(args, "cutoff", "against")
     _needs_input(args, "allow_deletions", "baseline")
     options = CheckOptions(

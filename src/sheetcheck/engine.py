@@ -17,7 +17,7 @@ import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from .compiled import compile_value_schema
 from .dates import format_dmy
@@ -667,7 +667,13 @@ def _sentence(text: str) -> str:
     return text if not text or text.endswith((".", "?", "!")) else text + "."
 
 
-def _message_parts(rule: Any, fields: Mapping[str, Any]) -> dict[str, str]:
+class _MessageParts(TypedDict):
+    what: str
+    why: str
+    fix: str
+
+
+def _message_parts(rule: Any, fields: Mapping[str, Any]) -> _MessageParts:
     """The issue's what, why and fix, placeholders filled."""
     return {
         "what": _sentence(_fill(rule.message, fields)),

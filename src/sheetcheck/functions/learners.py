@@ -601,17 +601,17 @@ def _fold_key(value: Any, fold: bool) -> Any:
 
 __all__ = [
     "add_years",
-    "collection_year",
-    "collection_year_date",
-    "import_before_collection_date",
-    "learner_fields_agree",
-    "rules_need_columns",
-    "year_label",
     "checksum_mod11",
     "collection_period",
     "collection_period_shift",
+    "collection_year",
+    "collection_year_date",
     "conflicting_values",
     "date_compare",
     "export_date",
+    "import_before_collection_date",
+    "learner_fields_agree",
     "period_label",
+    "rules_need_columns",
+    "year_label",
 ]

@@ -131,13 +131,14 @@ class _Handler(ContentHandler):
         self.rows: list[_Row] = []
         self.text: list[str] | None = None
 
-    def setDocumentLocator(self, locator: SaxLocator) -> None:  # noqa: N802  (SAX's name)
+    def setDocumentLocator(self, locator: SaxLocator) -> None:
         self.locator = locator
 
     def _line(self) -> int:
-        return self.locator.getLineNumber() if self.locator is not None else 1
+        line = self.locator.getLineNumber() if self.locator is not None else None
+        return line or 1
 
-    def startElementNS(self, name: tuple[str | None, str], qname: str | None, attrs: Any) -> None:  # noqa: N802  (SAX's name)
+    def startElementNS(self, name: tuple[str | None, str], qname: str | None, attrs: Any) -> None:
         uri, local = name
         if not self.stack:
             self._root(uri or "", local)
@@ -166,7 +167,7 @@ class _Handler(ContentHandler):
         if self.text is not None:
             self.text.append(content)
 
-    def endElementNS(self, name: tuple[str | None, str], qname: str | None) -> None:  # noqa: N802  (SAX's name)
+    def endElementNS(self, name: tuple[str | None, str], qname: str | None) -> None:
         element = self.stack.pop()
         local = name[1]
         if self.text is not None:
@@ -182,7 +183,8 @@ class _Handler(ContentHandler):
             self.deliveries.append(self.delivery)
             self.delivery = None
         elif local == "Learner" and self.learner is not None and len(self.stack) == 1:
-            for delivery in self.deliveries or [None]:
+            deliveries: list[_Record | None] = [*self.deliveries] or [None]
+            for delivery in deliveries:
                 self.rows.append(_Row(self.learner, delivery))
             self.learner = None
             if len(self.rows) > self.max_rows:
