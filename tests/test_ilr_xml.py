@@ -343,6 +343,17 @@ def test_unusable_xml_is_one_line(
     assert needle in err
 
 
+def test_an_ilr_file_with_another_template(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An ILR file named with a template of another kind: one line that says which to use."""
+    path = write(tmp_path, ilr_xml([(ANN, [AIM])]))
+    code, _, err = run_cli(["check", str(path), "-t", "student-roster"], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert "is an ILR XML file, which the student-roster template does not read" in err
+    assert "--template ilr-learners" in err
+
+
 def test_the_size_limit_applies(tmp_path: Path) -> None:
     """A file over --max-file-size is refused before parsing."""
     path = write(tmp_path, ilr_xml([(ANN, [AIM])]))

@@ -138,7 +138,12 @@ def _check_ilr_xml(path: str, pack: RulePack | None, options: CheckOptions) -> F
     candidates = [pack] if pack is not None else [load_pack(n) for n in bundled_pack_names()]
     match = _best_match(candidates, header)
     if match is None:
-        raise _no_header(path, pack)
+        name = pack.name if pack is not None else "any bundled"
+        raise InputError(
+            path,
+            f"is an ILR XML file, which the {name} template does not read",
+            "check it with --template ilr-learners",
+        )
     params = {"collection_year": ilr.year, **options.params}
     context = Context(
         import_date=options.import_date or ilr.file_preparation_date or dt.date.today(),
