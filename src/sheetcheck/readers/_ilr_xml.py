@@ -93,21 +93,14 @@ class IlrFile:
 
 
 @dataclass
-class _Element:
-    name: str
-    path: str
-    line: int
-    children: dict[str, int] = field(default_factory=dict)  # child name -> count so far
-
-
-@dataclass
 class _Record:
     """A Learner or a LearningDelivery: its element, and its fields' text and places."""
 
     path: str
     line: int
     values: dict[str, str] = field(default_factory=dict)
-    places: dict[str, tuple[int, str]] = field(default_factory=dict)
+    places: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> line, [n]
+    counts: dict[str, int] = field(default_factory=dict)  # field name -> elements seen
 
 
 @dataclass
@@ -117,19 +110,25 @@ class _Row:
 
 
 class _Handler(ContentHandler):
+    """Keeps only what the table needs; per element it does a few comparisons (an ILR file
+    has millions of elements, most of them FAMs and other records the pack does not read)."""
+
     def __init__(self, path: str, max_rows: int) -> None:
         super().__init__()
         self.path = path
         self.max_rows = max_rows
         self.locator: SaxLocator | None = None
-        self.stack: list[_Element] = []
+        self.stack: list[str] = []  # local names of the open elements
         self.year = ""
         self.prep_date_text: str | None = None
+        self.learners = 0
         self.learner: _Record | None = None
         self.deliveries: list[_Record] = []
         self.delivery: _Record | None = None
         self.rows: list[_Row] = []
-        self.text: list[str] | None = None
+        self.text: list[str] | None = None  # the text of the field being read
+        self.field: tuple[_Record, str, int, int] | None = None
+        self.field_depth = 0
 
     def setDocumentLocator(self, locator: SaxLocator) -> None:
         self.locator = locator
@@ -139,50 +138,53 @@ class _Handler(ContentHandler):
         return line or 1
 
     def startElementNS(self, name: tuple[str | None, str], qname: str | None, attrs: Any) -> None:
-        uri, local = name
-        if not self.stack:
-            self._root(uri or "", local)
-        parent = self.stack[-1] if self.stack else None
-        if parent is None:
-            path = f"/{local}"
-        else:
-            count = parent.children[local] = parent.children.get(local, 0) + 1
-            path = f"{parent.path}/{local}[{count}]"
-        element = _Element(local, path, self._line())
-        parent_name = parent.name if parent is not None else ""
-        depth = len(self.stack)
-        self.stack.append(element)
-        if local == "Learner" and depth == 1:
-            self.learner, self.deliveries = _Record(path, element.line), []
-        elif local == "LearningDelivery" and parent_name == "Learner" and depth == 2:
-            self.delivery = _Record(path, element.line)
-        elif (
-            (parent_name == "Learner" and depth == 2 and local in LEARNER_FIELDS)
-            or (parent_name == "LearningDelivery" and depth == 3 and local in DELIVERY_FIELDS)
-            or (parent_name == "CollectionDetails" and local == "FilePreparationDate")
-        ):
-            self.text = []
+        local = name[1]
+        stack = self.stack
+        depth = len(stack)
+        stack.append(local)
+        if self.text is not None:
+            return  # an element inside a field: its text is part of the field's
+        if depth == 2:
+            if stack[1] == "Learner" and self.learner is not None:
+                if local == "LearningDelivery":
+                    path = f"{self.learner.path}/LearningDelivery[{len(self.deliveries) + 1}]"
+                    self.delivery = _Record(path, self._line())
+                elif local in LEARNER_FIELDS:
+                    self._capture(self.learner, local, depth)
+        elif depth == 3:
+            if local in DELIVERY_FIELDS and stack[2] == "LearningDelivery" and self.delivery:
+                self._capture(self.delivery, local, depth)
+            elif local == "FilePreparationDate" and stack[2] == "CollectionDetails":
+                self.text, self.field, self.field_depth = [], None, depth
+        elif depth == 1:
+            if local == "Learner":
+                self.learners += 1
+                self.learner = _Record(f"/Message/Learner[{self.learners}]", self._line())
+                self.deliveries = []
+        elif depth == 0:
+            self._root(name[0] or "", local)
+
+    def _capture(self, record: _Record, local: str, depth: int) -> None:
+        count = record.counts[local] = record.counts.get(local, 0) + 1
+        self.text, self.field_depth = [], depth
+        self.field = (record, local, self._line(), count)
 
     def characters(self, content: str) -> None:
         if self.text is not None:
             self.text.append(content)
 
     def endElementNS(self, name: tuple[str | None, str], qname: str | None) -> None:
-        element = self.stack.pop()
-        local = name[1]
+        self.stack.pop()
+        depth = len(self.stack)
         if self.text is not None:
-            text = "".join(self.text).strip()
-            self.text = None
-            record = self.delivery if len(self.stack) == 3 else self.learner
-            if local == "FilePreparationDate":
-                self.prep_date_text = text
-            elif record is not None and local not in record.values:
-                record.values[local] = text
-                record.places[local] = (element.line, element.path)
-        elif local == "LearningDelivery" and self.delivery is not None and len(self.stack) == 2:
+            if depth == self.field_depth:
+                self._field_read("".join(self.text).strip())
+            return
+        local = name[1]
+        if depth == 2 and local == "LearningDelivery" and self.delivery is not None:
             self.deliveries.append(self.delivery)
             self.delivery = None
-        elif local == "Learner" and self.learner is not None and len(self.stack) == 1:
+        elif depth == 1 and local == "Learner" and self.learner is not None:
             deliveries: list[_Record | None] = [*self.deliveries] or [None]
             for delivery in deliveries:
                 self.rows.append(_Row(self.learner, delivery))
@@ -193,6 +195,17 @@ class _Handler(ContentHandler):
                     f"has more than {self.max_rows:,} learning deliveries",
                     "split the file, or raise the limit with --max-rows",
                 )
+
+    def _field_read(self, text: str) -> None:
+        self.text = None
+        if self.field is None:
+            self.prep_date_text = text
+            return
+        record, local, line, count = self.field
+        self.field = None
+        if local not in record.values:  # the first one counts
+            record.values[local] = text
+            record.places[local] = (line, count)
 
     def _root(self, uri: str, local: str) -> None:
         if local != "Message" or not uri.startswith(NAMESPACE_PREFIX):
@@ -296,7 +309,8 @@ def _table(rows: Sequence[_Row]) -> Table:
         aim = row.delivery.values.get("AimSeqNumber") if row.delivery is not None else None
         record = row.learner if column in LEARNER_FIELDS or row.delivery is None else row.delivery
         if column is not None and column in record.places:
-            line, path = record.places[column]
+            line, count = record.places[column]
+            path = f"{record.path}/{column}[{count}]"
         else:  # an absent element: where it would go
             line = record.line
             path = record.path + (f"/{column}" if column else "")
