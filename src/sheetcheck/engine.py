@@ -17,17 +17,30 @@ import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 from .compiled import compile_value_schema
 from .dates import format_dmy
-from .functions import Context, Finding, ValueResult
+from .functions import Context, Finding, FixRequest, ValueResult
 from .functions import TableView as TableViewProtocol
-from .model import CellError, CellValue, Issue, Table, UncachedFormula, cell_ref, json_value
+from .model import (
+    CellError,
+    CellValue,
+    Issue,
+    Table,
+    UncachedFormula,
+    cell_ref,
+    column_letter,
+    json_value,
+)
 from .packs import EXT, Column, RowRule, RulePack, normalize_header, strip_annotations
 from .values import display_value
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_DATE_TEXT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
+#: Where the engine leaves the columns whose fixes a fixer vetoed (FileReport.extra key).
+FIX_BLOCKED = "_fix_blocked"
+_UNFIXABLE = ("cell-error", "formula-not-calculated")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -230,7 +243,10 @@ class _TableChecker:
         self.norms: dict[str, list[Norm | None]] = {}
         self._typed: dict[str, list[Any]] = {}
         self._json: dict[str, list[Any]] = {}
+        self._fix_normalizers: dict[str, _ValueNormalizer] = {}
         self.issues: list[Issue] = []
+        self._rules: dict[str, tuple[Any, _RuleText]] = {}
+        self._places: dict[str | None, tuple[int, str, str]] = {}
 
     # ---- accessors used by TableView
     def raw(self, column: str) -> Sequence[CellValue]:
@@ -292,12 +308,54 @@ class _TableChecker:
         bad = {n for n in normalize.distinct() if n is not None and n.findings}
         if not bad:
             return
+        fixable = col.fix is not None and not self._vetoed(col, bad)
+        fixes: dict[Norm, tuple[Any, ...]] = {}
         # Norms hash by identity: the rows holding a bad value are found at C speed.
         for index in itertools.compress(itertools.count(), map(bad.__contains__, norms)):
             norm = norms[index]
             assert norm is not None
+            if fixable and norm not in fixes:  # once per distinct value
+                fixes[norm] = tuple(
+                    self._fix_value(col, normalize, raw[index], f) for f in norm.findings
+                )
+            for k, finding in enumerate(norm.findings):
+                fix_value = fixes[norm][k] if fixable else None
+                self._emit(finding.rule or "", col.name, index, finding.params, fix_value)
+
+    # ---- fixes: the value a fixable finding's cell should hold, when it is certain
+    def _vetoed(self, col: Column, bad: Iterable[Norm]) -> bool:
+        """Whether the column's fixer refuses the whole column (a column of swapped dates)."""
+        veto = col.fix.veto if col.fix is not None else None
+        if veto is None:
+            return False
+        for norm in bad:
             for finding in norm.findings:
-                self._emit(finding.rule or "", col.name, index, finding.params)
+                reason = veto(finding.params)
+                if reason:
+                    pos = self.header.positions[col.name]
+                    blocked = self.context.extra.setdefault(FIX_BLOCKED, [])
+                    blocked.append(
+                        {
+                            "sheet": self.table.sheet,
+                            "column": str(self.table.header[pos]),
+                            "letter": column_letter(self.table.col_number(pos)),
+                            "reason": reason,
+                        }
+                    )
+                    return True
+        return False
+
+    def _fix_value(
+        self, col: Column, normalize: _ValueNormalizer, value: CellValue, finding: Finding
+    ) -> Any:
+        """The fixer's value for one finding, kept only when the column accepts it."""
+        if col.fix is None or (finding.rule or "") in _UNFIXABLE:
+            return None
+        proposed = col.fix.func(FixRequest(value, finding.params, col.enum))
+        if proposed is None or proposed == value:
+            return None
+        checked = normalize.one(proposed)
+        return proposed if checked is not None and not checked.findings else None
 
     # ---- row rules: JSON Schema over the projection each rule reads
     def _row_rules(self) -> None:
@@ -323,36 +381,68 @@ class _TableChecker:
             return
         view: TableViewProtocol = TableView(self, rows)  # mypy: the engine's view fits the protocol
         for finding in check.function.func(view, check.args, self.context):
-            self._emit(finding.rule or check.rule, finding.column, finding.row, finding.params)
+            fix_value = self._check_fix(check, finding) if check.fix is not None else None
+            self._emit(
+                finding.rule or check.rule, finding.column, finding.row, finding.params, fix_value
+            )
+
+    def _check_fix(self, check: Any, finding: Finding) -> Any:
+        """A table check's fix for a finding on one cell, kept only when the column accepts it."""
+        name = finding.column
+        if finding.row is None or name is None or name not in self.header.positions:
+            return None
+        col = self.pack.column(name)
+        value = self.raw(name)[finding.row]
+        proposed = check.fix.func(FixRequest(value, finding.params, col.enum))
+        if proposed is None or proposed == value:
+            return None
+        if col.name not in self._fix_normalizers:
+            self._fix_normalizers[col.name] = _ValueNormalizer(col)
+        checked = self._fix_normalizers[col.name].one(proposed)
+        return proposed if checked is not None and not checked.findings else None
 
     # ---- issues
     def _emit(
-        self, rule_id: str, column: str | None, index: int | None, params: Mapping[str, Any]
+        self,
+        rule_id: str,
+        column: str | None,
+        index: int | None,
+        params: Mapping[str, Any],
+        fix_value: Any = None,
     ) -> None:
-        self.issues.append(self.issue(rule_id, column, index, params))
+        self.issues.append(self.issue(rule_id, column, index, params, fix_value))
 
     def issue(
-        self, rule_id: str, column: str | None, index: int | None, params: Mapping[str, Any]
+        self,
+        rule_id: str,
+        column: str | None,
+        index: int | None,
+        params: Mapping[str, Any],
+        fix_value: Any = None,
     ) -> Issue:
-        """The issue ``rule_id`` raises on table row ``index`` (None: the whole table)."""
-        rule = self.pack.rules.get(rule_id) or _builtin_rule(rule_id)
+        """The issue ``rule_id`` raises on table row ``index`` (None: the whole table).
+
+        ``fix_value`` is the proposed value of a fixable finding; the message's "did you mean"
+        then shows exactly that value.
+        """
+        rule, text = self._rule(rule_id)
         table = self.table
         if index is None:
             row, cell, value, header_text = table.header_row, None, None, column
         else:
             row = table.row_numbers[index]
-            pos = self.header.positions.get(column or self.pack.key_column, None)
-            if pos is None:
-                pos = 0
-            cell = cell_ref(row, table.col_number(pos))
+            pos, letters, header_text = self._place(column)
+            cell = f"{letters}{row}"
             value = table.columns[pos][index]
-            header_text = str(table.header[pos])  # a row-level problem sits on the key cell
         location = None
         if index is not None and table.locate is not None:
             location = table.locate(index, column or self.pack.key_column)
             cell = None
+        if fix_value is not None:
+            params = {**params, **_did_you_mean(fix_value)}
         fields = self._message_fields(
-            rule,
+            text.names,
+            params,
             column=column,
             header_text=header_text,
             index=index,
@@ -360,22 +450,44 @@ class _TableChecker:
             cell=cell if location is None else str(location),
             value=value,
         )
-        fields.update(params)
-        return Issue(
-            rule=rule_id,
-            severity=rule.severity,
-            sheet=table.sheet,
-            row=row,
-            column=header_text,
-            cell=cell,
-            value=json_value(value),
-            **_message_parts(rule, fields),
+        return Issue.deferred(
+            rule_id,
+            rule.severity,
+            table.sheet,
+            row,
+            header_text,
+            cell,
+            json_value(value),
+            text,
+            fields,
+            fix_value=fix_value,
             location=location,
         )
 
+    def _rule(self, rule_id: str) -> tuple[Any, _RuleText]:
+        """The rule and its shared texts, looked up once per rule (a Rule hashes slowly)."""
+        known = self._rules.get(rule_id)
+        if known is None:
+            rule = self.pack.rules.get(rule_id) or _builtin_rule(rule_id)
+            known = self._rules[rule_id] = (rule, _rule_text(rule))
+        return known
+
+    def _place(self, column: str | None) -> tuple[int, str, str]:
+        """Where a row's issue about ``column`` sits: the header position, its column letters
+        and its header text (a row-level problem, without a column, sits on the key cell)."""
+        place = self._places.get(column)
+        if place is None:
+            pos = self.header.positions.get(column or self.pack.key_column, None)
+            if pos is None:
+                pos = 0
+            letters = column_letter(self.table.col_number(pos))
+            place = self._places[column] = (pos, letters, str(self.table.header[pos]))
+        return place
+
     def _message_fields(
         self,
-        rule: Any,
+        names: Iterable[str],
+        params: Mapping[str, Any],
         *,
         column: str | None,
         header_text: str | None,
@@ -383,23 +495,19 @@ class _TableChecker:
         row: int,
         cell: str | None,
         value: Any,
-    ) -> dict[str, Any]:
-        fields: dict[str, Any] = {
-            "column": header_text or column or "",
-            "cell": cell or f"row {row}",
-            "row": row,
-            "value": display_value(value),
-            "value_q": quote(value),
-            "import_date": self.import_date_text,
-            "suggestion": "",
-            "suggestion_text": "",
-            "reason": "",
-        }
-        if index is not None:
-            wanted = _placeholders(rule)
-            for name, col in self.pack.row_fields.items():
-                if name not in wanted:
-                    continue
+    ) -> tuple[Any, ...]:
+        """The values of the placeholders ``names``, in that order: the check's own parameters
+        first, then the pack's row fields (other columns of the row), then the location and
+        value of the cell. A name none of them provides is a bug in the pack or check: KeyError,
+        at once."""
+        fields: dict[str, Any] = {}
+        row_fields = self.pack.row_fields if index is not None else {}
+        for name in names:
+            if name in params:
+                fields[name] = params[name]
+            elif name in row_fields:
+                col = row_fields[name]
+                assert index is not None
                 if col in self.norms:
                     norm = self.norms[col][index]
                     fields[name] = display_value(norm.json if norm is not None else None)
@@ -407,7 +515,23 @@ class _TableChecker:
                     fields[name] = display_value(self.raw(col)[index])
                 else:
                     fields[name] = ""
-        return fields
+            elif name == "column":
+                fields[name] = header_text or column or ""
+            elif name == "cell":
+                fields[name] = cell or f"row {row}"
+            elif name == "row":
+                fields[name] = row
+            elif name == "value":
+                fields[name] = display_value(value)
+            elif name == "value_q":
+                fields[name] = quote(value)
+            elif name == "import_date":
+                fields[name] = self.import_date_text
+            elif name in ("suggestion", "suggestion_text", "reason"):
+                fields[name] = ""
+            else:
+                raise KeyError(name)
+        return tuple(fields.values())
 
     @staticmethod
     def _without_shadowed(issues: list[Issue]) -> list[Issue]:
@@ -516,6 +640,7 @@ class _ValueNormalizer:
             self.validate = compile_value_schema(col.schema) or _jsonschema_paths(col.schema)
         self.enum_index = {_fold(m): m for m in col.enum} if col.enum and col.ignore_case else None
         self._memo: dict[Any, Norm | None] = {}
+        self._annotations: dict[tuple[Any, ...], tuple[str | None, dict[str, Any]]] = {}
         self._typed_memo: dict[tuple[type, Any], Norm | None] = {}
 
     def column(self, raw: Sequence[CellValue]) -> list[Norm | None]:
@@ -589,11 +714,15 @@ class _ValueNormalizer:
         assert self.validate is not None
         found: dict[str, dict[str, Any]] = {}
         for path in self.validate(json):
-            rule, params = _annotation_for(self.col.schema, path)
+            annotation = self._annotations.get(path)
+            if annotation is None:
+                annotation = self._annotations[path] = _annotation_for(self.col.schema, path)
+            rule, params = annotation[0], dict(annotation[1])
             rule = rule or self.col.rule or ""
             if rule in found:
                 continue
-            if self.col.enum is not None and path and path[-1] == "enum":
+            if self.col.enum is not None and self.col.fix is None and path and path[-1] == "enum":
+                # a column with a fixer gets its "did you mean" from the fix, never a second guess
                 params = {**params, **_enum_suggestion(json, self.col.enum)}
             found[rule] = params
         return tuple(Finding(rule=rule, params=params) for rule, params in found.items())
@@ -643,6 +772,14 @@ def _enum_suggestion(value: Any, members: Sequence[Any]) -> dict[str, str]:
     return {"suggestion": best, "suggestion_text": f' (did you mean "{best}"?)'}
 
 
+def _did_you_mean(fix_value: Any) -> dict[str, str]:
+    """The message fields naming a fix: dates and numbers bare, other text quoted."""
+    shown = display_value(fix_value)
+    plain = not isinstance(fix_value, str) or _DATE_TEXT.fullmatch(fix_value)
+    text = f" (did you mean {shown}?)" if plain else f' (did you mean "{shown}"?)'
+    return {"suggestion": shown, "suggestion_text": text}
+
+
 def _fold(value: Any) -> str:
     return " ".join(str(value).split()).casefold()
 
@@ -680,6 +817,31 @@ def _placeholders(rule: Any) -> frozenset[str]:
 def _sentence(text: str) -> str:
     """``text`` ending in a full stop; cached, so a rule's fixed texts stay one shared object."""
     return text if not text or text.endswith((".", "?", "!")) else text + "."
+
+
+class _RuleText(NamedTuple):
+    """A rule's message, why and fix texts, shared by every deferred issue of the rule."""
+
+    message: str
+    why: str
+    fix: str
+    names: tuple[str, ...]  # the placeholders the three use (and "suggestion" with its text)
+
+    def render(self, values: Sequence[Any]) -> tuple[str, str, str]:
+        fields = dict(zip(self.names, values, strict=True))
+        return (
+            _sentence(_fill(self.message, fields)),
+            _sentence(_fill(self.why, fields)),
+            _sentence(_fill(self.fix, fields)),
+        )
+
+
+@functools.cache
+def _rule_text(rule: Any) -> _RuleText:
+    names = set(_placeholders(rule))
+    if "suggestion_text" in names:
+        names.add("suggestion")  # _fill words the suggestion itself when only that was given
+    return _RuleText(rule.message, rule.why, rule.fix, tuple(sorted(names)))
 
 
 class _MessageParts(TypedDict):

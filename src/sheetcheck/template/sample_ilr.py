@@ -151,6 +151,7 @@ _PLANTED: tuple[tuple[tuple[str, ...], _Edit], ...] = (
         _set(DateOfBirth="2/9/2025", LearnStartDate="1/9/2025", LearnPlanEndDate="30/6/2026"),
     ),
     (("temporary-uln-not-allowed",), _set(ULN="9999999999", FundModel=35)),
+    (("extra-spaces",), _set(FamilyName="Okafor  Reid")),
 )
 
 
