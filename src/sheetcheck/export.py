@@ -144,9 +144,10 @@ def register_cli(commands: argparse._SubParsersAction) -> None:
 
 def run_export(args: argparse.Namespace) -> int:
     """The ``export`` handler: 0 written, 1 refused because of errors, 2 unusable input."""
-    from .atomic import write_atomically
+    from .atomic import check_target, write_atomically
     from .limits import limits_from_args
 
+    check_target(args.output)
     options = CheckOptions(
         template=args.template,
         sheet=args.sheet,

@@ -73,6 +73,7 @@ def inspect(path: str, limits: Limits) -> Inspection:
         raise InputError(path, f"cannot read the file ({exc.strerror})") from None
     if head.startswith(ZIP_MAGICS):
         return _inspect_zip(path, size, limits)
+    _reject_lock_file(path)
     _reject_known_non_spreadsheets(path, head)
     return Inspection(path, "csv", size)
 
@@ -104,6 +105,14 @@ _TEXT_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"\x09\x02", "an Excel 3.0 worksheet (before 1997)", SAVE_AS_XLSX),
     (b"\x09\x04", "an Excel 4.0 worksheet (before 1997)", SAVE_AS_XLSX),
 )
+
+
+def _reject_lock_file(path: str) -> None:
+    from sheetcheck.lockfile import LOCK_FILE_ADVICE, lock_file_cause, locked_workbook
+
+    workbook = locked_workbook(path)
+    if workbook is not None:
+        raise InputError(path, lock_file_cause(workbook), LOCK_FILE_ADVICE)
 
 
 def _reject_known_non_spreadsheets(path: str, head: bytes) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import replacing
-from ..errors import SheetcheckError
+from ..errors import SheetcheckError, UsageError
 from ..model import Severity, column_letter
 from ..packs import Column, RulePack
 from ..style import FILLS, FONTS, HEADER_FILL, HEADER_FONT
@@ -389,4 +389,6 @@ def _save(book: Any, target: Path) -> Path:
         raise TemplateError(
             f"{target}: cannot write the template ({err.strerror or err})"
         ) from None
+    except UsageError as err:  # replacing() words a failed write as one line already
+        raise TemplateError(str(err)) from None
     return target

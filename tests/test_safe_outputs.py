@@ -1,0 +1,147 @@
+"""Nothing is overwritten by accident, every output path fails in one line, lock files are named.
+
+Issue 13, points 2, 3 and 8: ``template -o`` refuses an existing file without ``--force``; an
+output into a folder that does not exist (or an unwritable one) is one line on stderr and exit
+2 for every command that writes; Excel's ``~$`` lock file is named for what it is and skipped
+with a note when several files are checked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import write_xlsx
+from enrollment import HEADER, row
+from sheetcheck.atomic import write_atomically
+from sheetcheck.cli import main
+from sheetcheck.errors import UsageError
+
+ROSTER = ["Student ID", "Given Name", "Family Name", "Year/Grade", "Class", "Teacher"]
+LOCK_BYTES = bytes([9]) + b"Ann Admin" + b"\x00" * 155  # what Excel writes: the owner's name
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    return write_xlsx(tmp_path / "book.xlsx", [HEADER, row()])
+
+
+@pytest.fixture
+def roster(tmp_path: Path) -> Path:
+    return write_xlsx(tmp_path / "roster.xlsx", [ROSTER, ["1", "Ann", "Lee", "7", "7A", "Jo"]])
+
+
+# --------------------------------------------------------------------------- point 2
+
+
+def test_template_refuses_to_overwrite_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A filled-in workbook is never replaced by an empty template unless --force says so."""
+    target = tmp_path / "filled.xlsx"
+    target.write_bytes(b"32 typed rows")
+    code, _, err = run(capsys, "template", "student-roster", "-o", str(target))
+    assert code == 2 and target.read_bytes() == b"32 typed rows"
+    assert err.count("\n") == 1 and "already exists" in err and "--force" in err
+    code, out, _ = run(capsys, "template", "student-roster", "-o", str(target), "--force")
+    assert code == 0 and target.read_bytes()[:2] == b"PK" and "wrote" in out
+
+
+# --------------------------------------------------------------------------- point 3
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "{book}", "-o", "{missing}/r.txt"],
+        ["check", "{book}", "-f", "json", "-o", "{missing}/r.json"],
+        ["check", "{book}", "--annotate", "{missing}/a.xlsx"],
+        ["check", "{roster}", "{roster}", "-t", "student-roster", "--merge", "{missing}/m.xlsx"],
+        ["export", "{roster}", "-t", "student-roster", "-o", "{missing}/up.csv"],
+        ["template", "student-roster", "-o", "{missing}/t.xlsx"],
+        ["clean", "{book}", "-o", "{missing}/c.xlsx"],
+        ["check", "{book}", "-o", "{folder}"],
+        ["export", "{roster}", "-t", "student-roster", "-o", "{folder}"],
+    ],
+)
+def test_every_output_into_a_missing_folder_is_one_line_and_exit_2(
+    argv: list[str],
+    book: Path,
+    roster: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Exit 1 means "errors found" to a script: a bad output path must never look like that."""
+    names = {"book": book, "roster": roster, "missing": tmp_path / "no" / "dir", "folder": tmp_path}
+    code, _, err = run(capsys, *(a.format(**names) for a in argv))
+    assert code == 2
+    assert "Traceback" not in err and err.strip().startswith("sheetcheck:")
+    assert err.strip().splitlines()[-1].startswith("sheetcheck:")
+
+
+def test_an_unwritable_folder_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The temporary file cannot be created (permissions; simulated, the suite may run as
+    root): a UsageError naming the target."""
+    import tempfile
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(UsageError, match=r"r\.txt: cannot write there \(Permission denied\)"):
+        write_atomically(tmp_path / "r.txt", lambda out: out.write("x"))
+
+
+def test_a_failed_write_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    """Disk full while writing: one line, no temporary file, the old file as it was."""
+    target = tmp_path / "r.txt"
+    target.write_text("old")
+
+    def full(out: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(UsageError, match="No space left on device"):
+        write_atomically(target, full)
+    assert [p.name for p in tmp_path.iterdir()] == ["r.txt"] and target.read_text() == "old"
+
+
+# --------------------------------------------------------------------------- point 8
+
+
+def test_a_lock_file_alone_is_named_for_what_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lock = tmp_path / "~$roster.xlsx"
+    lock.write_bytes(LOCK_BYTES)
+    code, _, err = run(capsys, "check", str(lock))
+    assert code == 2 and err.count("\n") == 1
+    assert "lock file" in err and "roster.xlsx is open in Excel" in err
+    assert "Save As" not in err
+
+
+def test_check_star_skips_lock_files_with_a_note(
+    roster: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``check *.xlsx`` while roster.xlsx is open in Excel checks roster.xlsx, exit 0."""
+    lock = roster.with_name("~$" + roster.name)
+    lock.write_bytes(LOCK_BYTES)
+    code, out, err = run(capsys, "check", str(lock), str(roster), "-t", "student-roster")
+    assert code == 0
+    assert f"note: skipped {lock}" in err and "open in Excel" in err
+    assert str(lock) not in out
+
+
+def test_a_real_workbook_named_like_a_lock_file_is_checked(
+    roster: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    odd = roster.with_name("~$odd.xlsx")
+    odd.write_bytes(roster.read_bytes())
+    code, out, err = run(capsys, "check", str(odd), str(roster), "-t", "student-roster", "-q")
+    assert code == 0 and "skipped" not in err and out.count("ready to upload") == 2
