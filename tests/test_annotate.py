@@ -353,7 +353,7 @@ def test_interrupted_write_leaves_nothing_behind(
         return real(self, name)
 
     monkeypatch.setattr(Package, "_zip_info", failing)
-    with pytest.raises(SheetcheckError, match="out.xlsx: cannot write there \\(disk full\\)"):
+    with pytest.raises(SheetcheckError, match=r"out\.xlsx: cannot write there \(disk full\)"):
         annotate(source, target, report(source, ISSUES))  # one line for the user, exit 2
     assert calls["n"] == 5
     assert target.read_bytes() == b"previous version"

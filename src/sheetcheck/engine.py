@@ -155,6 +155,8 @@ def check_table(pack: RulePack, table: Table, context: Context | None = None) ->
             issues.extend(found)
         related[name] = checker
     issues.extend(_TableChecker(pack, table, context, related).run())
+    if not len(table):
+        issues.append(_no_rows(pack, table))
     return issues
 
 
@@ -186,6 +188,23 @@ class IssueWriter:
 def _missing_sheet(pack: RulePack, sub: RulePack, table: Table) -> Issue:
     rule = pack.rules.get("missing-sheet") or _builtin_rule("missing-sheet")
     fields = {"sheet": sub.sheet_name or sub.title, "title": sub.title}
+    return Issue(
+        rule=rule.id,
+        severity=rule.severity,
+        sheet=table.sheet,
+        row=table.header_row,
+        column=None,
+        cell=None,
+        value=None,
+        **_message_parts(rule, fields),
+    )
+
+
+def _no_rows(pack: RulePack, table: Table) -> Issue:
+    """A sheet with a header and nothing under it is never "ready": uploaded, an empty file
+    does what the pack's ``no-rows`` why says (the roster's deletes every student)."""
+    rule = pack.rules.get("no-rows") or _builtin_rule("no-rows")
+    fields = {"sheet": table.sheet, "row": table.header_row, "target": pack.target}
     return Issue(
         rule=rule.id,
         severity=rule.severity,
@@ -678,6 +697,14 @@ _BUILTIN_MESSAGES = {
         'The workbook has no sheet named "{sheet}" ({title}).',
         "The import reads that sheet too; without it the file is rejected.",
         'Add a sheet named "{sheet}" with its header row, as in the template.',
+    ),
+    "no-rows": (
+        "error",
+        "No data rows",
+        "Sheet '{sheet}' has a header on row {row} but no rows of data under it.",
+        "An empty file is never what a migration means to upload: {target} would receive nothing, "
+        "or replace what it holds with nothing.",
+        "Fill in the rows (or paste them under the header), or check the file that has them.",
     ),
     "cell-error": (
         "error",

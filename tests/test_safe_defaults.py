@@ -1,6 +1,8 @@
-"""Nothing is overwritten by accident, every output path fails in one line, lock files are named.
+"""Safe by default: an empty upload is never ready, nothing is overwritten by accident, every
+output path fails in one line, lock files are named.
 
-Issue 13, points 2, 3 and 8: ``template -o`` refuses an existing file without ``--force``; an
+Issue 13, points 1, 2, 3 and 8: a sheet without data rows is the error ``no-rows`` (its why
+per pack) and ``export`` refuses it; ``template -o`` refuses an existing file without ``--force``; an
 output into a folder that does not exist (or an unwritable one) is one line on stderr and exit
 2 for every command that writes; Excel's ``~$`` lock file is named for what it is and skipped
 with a note when several files are checked.
@@ -8,15 +10,17 @@ with a note when several files are checked.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from conftest import write_xlsx
+from conftest import ROOT, validate_report, write_xlsx
 from enrollment import HEADER, row
 from sheetcheck.atomic import write_atomically
 from sheetcheck.cli import main
 from sheetcheck.errors import UsageError
+from sheetcheck.packs import bundled_pack_names, load_pack, schemas_dir
 
 ROSTER = ["Student ID", "Given Name", "Family Name", "Year/Grade", "Class", "Teacher"]
 LOCK_BYTES = bytes([9]) + b"Ann Admin" + b"\x00" * 155  # what Excel writes: the owner's name
@@ -36,6 +40,74 @@ def book(tmp_path: Path) -> Path:
 @pytest.fixture
 def roster(tmp_path: Path) -> Path:
     return write_xlsx(tmp_path / "roster.xlsx", [ROSTER, ["1", "Ann", "Lee", "7", "7A", "Jo"]])
+
+
+# --------------------------------------------------------------------------- point 1
+
+BLANK_WHY = {  # what each target does with an empty file, in the pack's own words
+    "student-roster": "an empty file deletes every student",
+    "enrollment-history": "every learner would arrive without their past and current courses",
+    "certification-registrations": "The import would register no student",
+    "ilr-learners": "The new system would receive no learners",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BLANK_WHY))
+def test_a_blank_template_is_not_ready(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every bundled blank template: one no-rows error on the header row, exit 1."""
+    blank = ROOT / "workbook_templates" / f"{name}.xlsx"
+    code, out, _ = run(capsys, "check", str(blank), "-f", "json")
+    data = json.loads(out)
+    validate_report(data)
+    (file,) = data["files"]
+    assert code == 1 and data["valid"] is False
+    assert [(i["rule"], i["severity"], i["row"], i["cell"]) for i in file["issues"]] == [
+        ("no-rows", "error", 1, None)
+    ]
+    assert BLANK_WHY[name] in file["issues"][0]["why"]
+
+
+def test_every_bundled_pack_says_what_an_empty_file_does() -> None:
+    """Each pack defines no-rows with its own why (not the engine's generic one)."""
+    assert set(BLANK_WHY) == set(bundled_pack_names())
+    for name in bundled_pack_names():
+        rule = load_pack(name).rules["no-rows"]
+        assert rule.severity == "error" and BLANK_WHY[name] in rule.why
+
+
+def test_rows_under_the_header_are_not_no_rows(roster: Path) -> None:
+    from sheetcheck import check
+
+    (report,) = check(roster, template="student-roster").files
+    assert "no-rows" not in {i.rule for i in report.issues}
+
+
+def test_export_refuses_an_empty_upload(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The blank roster would delete every student: nothing written, exit 1, the why said."""
+    blank = ROOT / "workbook_templates" / "student-roster.xlsx"
+    target = tmp_path / "upload.csv"
+    code, out, err = run(capsys, "export", str(blank), "-t", "student-roster", "-o", str(target))
+    assert code == 1 and not target.exists() and "wrote" not in out
+    assert "no data rows" in err and "deletes every student" in err
+
+
+def test_a_pack_cannot_make_an_empty_export_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Even a pack that calls no-rows a warning never gets a header-only upload written."""
+    pack = json.loads((schemas_dir() / "student-roster.json").read_text(encoding="utf-8"))
+    pack["x-sheetcheck"]["rules"]["no-rows"]["severity"] = "warning"
+    pack_file = tmp_path / "lenient.json"
+    pack_file.write_text(json.dumps(pack), encoding="utf-8")
+    blank = write_xlsx(tmp_path / "blank.xlsx", [ROSTER])
+    target = tmp_path / "upload.csv"
+    code, _, err = run(capsys, "export", str(blank), "-t", str(pack_file), "-o", str(target))
+    assert code == 1 and not target.exists() and "no data rows" in err
+
+
+def test_the_report_schema_documents_no_rows() -> None:
+    schema = (schemas_dir() / "report.schema.json").read_text(encoding="utf-8")
+    assert "no-rows" in schema
 
 
 # --------------------------------------------------------------------------- point 2
