@@ -188,8 +188,8 @@ def test_deleted_students_are_listed_by_name_and_class() -> None:
     """Each deletion error names the student and their class; the warning gives the count."""
     errors = issues(CURRENT[:1], BASELINE)
     assert {(i.row, i.cell) for i in errors} == {(1, None)}
-    assert "Anna Lee (Student ID 2, class 7A)" in errors[0].message
-    assert "Tom Jones (Student ID 3, class 8A)" in errors[1].message
+    assert "Anna Lee (Student ID 2, class 7A; row 3 of the --baseline file)" in errors[0].message
+    assert "Tom Jones (Student ID 3, class 8A; row 4 of the --baseline file)" in errors[1].message
     (warning,) = issues(CURRENT[:1], BASELINE, {"allow_deletions": True})
     assert warning.message.startswith("2 student(s)") and "Anna Lee (7A)" in warning.message
 
@@ -216,7 +216,7 @@ def test_name_changed_message_tells_to_rename_in_the_platform_first() -> None:
     """The message shows both names and says where to change it."""
     rows = [student("1", "Zoe", "Smith"), *CURRENT[1:]]
     (issue,) = issues(rows, BASELINE)
-    assert '"Zoe Smith" in this sheet but "Zoë Smith" in the platform' in issue.message
+    assert '"Zoe Smith" in B2 but "Zoë Smith" in the platform (row 2 of the' in issue.message
     assert "in the platform first" in issue.message
 
 

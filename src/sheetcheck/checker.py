@@ -172,6 +172,7 @@ def _related_tables(
         with open_workbook(path, options.limits) as other:
             match, grid = _locate(other, sub, None)
             tables[name] = build_table(grid, match.offset)
+            tables[name].source = os.path.basename(path)
     return tables
 
 

@@ -115,6 +115,13 @@ class TableView:
         return self._checker.table.sheet
 
     @property
+    def source(self) -> str:
+        pack = self._checker.pack
+        if self._checker.table.source or pack.origin != "input":
+            return self._checker.table.source
+        return f"the --{pack.input_name} file"  # a table handed in without its file name
+
+    @property
     def header_row(self) -> int:
         """Sheet row number of the header (data rows start below it, maybe after blank rows)."""
         return self._checker.table.header_row
@@ -388,6 +395,7 @@ class _TableChecker:
             "value": display_value(value),
             "value_q": quote(value),
             "import_date": self.import_date_text,
+            "checked": self.table.source or "this sheet",
             "suggestion": "",
             "suggestion_text": "",
             "reason": "",

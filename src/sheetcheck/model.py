@@ -76,7 +76,9 @@ class Table:
 
     ``header[i]`` is the header text as written in column ``first_col + i`` (1-based sheet
     column numbers); ``columns[i][k]`` is that column's value on sheet row ``row_numbers[k]``.
-    Blank rows are not included, so row numbers may have gaps.
+    Blank rows are not included, so row numbers may have gaps. ``source`` names where the
+    rows come from when that is not the file being checked: the file given with --baseline
+    ("current.xlsx"), or the files of a --merge checked together; messages say it.
     """
 
     sheet: str
@@ -85,6 +87,7 @@ class Table:
     first_col: int
     row_numbers: list[int]
     columns: Sequence[Sequence[CellValue]]
+    source: str = ""
 
     def __len__(self) -> int:
         return len(self.row_numbers)
