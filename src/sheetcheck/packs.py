@@ -10,7 +10,7 @@ file and the JSON pointer.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
@@ -217,7 +217,11 @@ def compile_pack(data: Any, label: str) -> RulePack:
     from jsonschema.exceptions import SchemaError, best_match
 
     validator = Draft202012Validator(meta_schema())
-    error = best_match(validator.iter_errors(data))
+    errors = list(validator.iter_errors(data))
+    unknown = _unknown_keyword(errors)
+    if unknown is not None:
+        raise unknown.located(label)
+    error = best_match(errors)
     if error is not None:
         raise PackError(label, pointer(error.absolute_path), _short(error.message))
     try:
@@ -225,6 +229,45 @@ def compile_pack(data: Any, label: str) -> RulePack:
     except SchemaError as err:
         raise PackError(label, pointer(err.absolute_path), _short(err.message)) from None
     return _Compiler(data, label).compile()
+
+
+@dataclass(frozen=True)
+class _UnknownKeyword:
+    """A keyword outside the closed vocabulary of a column or row schema (a typo such as
+    'enun' would otherwise drop its rule without a word)."""
+
+    path: tuple[Any, ...]
+    keyword: str
+    allowed: tuple[str, ...]
+
+    def located(self, label: str) -> PackError:
+        import difflib
+
+        close = difflib.get_close_matches(self.keyword, self.allowed, n=1, cutoff=0.6)
+        hint = f' (did you mean "{close[0]}"?)' if close else ""
+        reason = (
+            f'unknown keyword "{self.keyword}"{hint}: sheetcheck would ignore it and its rule. '
+            f"Keywords understood here: {', '.join(sorted(self.allowed, key=str.casefold))}"
+        )
+        return PackError(label, pointer((*self.path, self.keyword)), reason)
+
+
+_CLOSED = ("column", "valueSchema", "rowSchema", "rowRule")  # the meta-schema's JSON Schemas
+
+
+def _unknown_keyword(errors: Sequence[Any]) -> _UnknownKeyword | None:
+    """The first keyword a closed schema of the meta-schema refused, searching every branch."""
+    closed = [meta_schema()["$defs"][name] for name in _CLOSED]
+    stack = list(errors)
+    while stack:
+        error = stack.pop(0)
+        if error.validator == "additionalProperties" and error.schema in closed:
+            allowed = tuple(error.schema["properties"])
+            extra = [k for k in error.instance if k not in allowed]
+            if extra:
+                return _UnknownKeyword(tuple(error.absolute_path), extra[0], allowed)
+        stack.extend(error.context or ())
+    return None
 
 
 def _short(message: str, limit: int = 200) -> str:
