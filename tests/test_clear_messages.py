@@ -7,14 +7,16 @@ counted as inputs; headers written the British way are understood, and a near mi
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
 
-from conftest import write_book, write_xlsx
+from conftest import validate_report, write_book, write_xlsx
 from enrollment import HEADER, row
 from sheetcheck.cli import main
 from sheetcheck.model import FileReport, Issue, Report
+from sheetcheck.nearmiss import likely_header
 from sheetcheck.report.text import write_text
 
 ROSTER = ["Student ID", "Given Name", "Family Name", "Year/Grade", "Class", "Teacher"]
@@ -28,6 +30,64 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def issue(sheet: str, cell: str | None, what: str, column: str | None = "X") -> Issue:
     return Issue("dup", "warning", sheet, 14, column, cell, None, what, "why", "fix")
+
+
+# --------------------------------------------------------------------------- point 5
+
+BRITISH = [
+    "Login ID",
+    "Course Name",
+    "Enrolment Status",
+    "Enrolment Score",
+    "Enrolment Created Date",
+    "Enrolment Started Date",
+    "Enrolment Completed Date",
+]
+
+
+def test_british_spellings_are_the_template_s_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'Enrolment Status'... is enrollment-history, detected without --template."""
+    book = write_xlsx(tmp_path / "british.xlsx", [BRITISH, row()])
+    code, out, _ = run(capsys, "check", str(book), "-f", "json", "--import-date", "2026-06-01")
+    data = json.loads(out)
+    validate_report(data)
+    (file,) = data["files"]
+    assert code == 0 and file["template"] == "enrollment-history" and file["issues"] == []
+
+
+def test_a_near_miss_header_is_named_in_text_and_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header = [*BRITISH[:5], "Enrolment Startd Date", BRITISH[6]]
+    book = write_xlsx(tmp_path / "typo.xlsx", [header, row()])
+    argv = ["check", str(book), "--import-date", "2026-06-01"]
+    code, out, _ = run(capsys, *argv, "-f", "json")
+    data = json.loads(out)
+    validate_report(data)
+    (missing,) = [i for i in data["files"][0]["issues"] if i["rule"] == "missing-column"]
+    assert code == 1 and missing["likely_header"] == {"cell": "F1", "text": "Enrolment Startd Date"}
+    assert 'F1 "Enrolment Startd Date" looks like it' in missing["message"]
+    _, text, _ = run(capsys, *argv)
+    flat = " ".join(text.split())
+    assert 'no "Enrollment Started Date" column; F1 "Enrolment Startd Date" looks like it' in flat
+
+
+@pytest.mark.parametrize(
+    ("names", "headers", "expected"),
+    [
+        (["Enrollment Started Date"], [(5, "Enrolment Startd Date")], (5, "Enrolment Startd Date")),
+        (["Enrollment Started Date", "start date"], [(1, "Strat Date")], (1, "Strat Date")),
+        (["Course Name"], [(0, "Notes"), (3, "Course Nmae")], (3, "Course Nmae")),
+        (["Course Name"], [(0, "Notes"), (1, "")], None),  # nothing close: no guess
+        (["Login ID"], [(2, "Licenses Available")], None),
+    ],
+)
+def test_likely_header(
+    names: list[str], headers: list[tuple[int, str]], expected: tuple[int, str] | None
+) -> None:
+    assert likely_header(names, headers) == expected
 
 
 # --------------------------------------------------------------------------- point 6

@@ -17,7 +17,7 @@ import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from .compiled import compile_value_schema
 from .dates import format_dmy
@@ -276,9 +276,23 @@ class _TableChecker:
         return self._without_shadowed(self.issues)
 
     def _missing_column(self, col: Column) -> None:
+        from .nearmiss import likely_header
+
         names = ", ".join(f'"{n}"' for n in (col.name, *col.aliases))
-        params = {"column": col.name, "aliases": names}
+        claimed = set(self.header.positions.values())
+        unclaimed = [(p, str(t)) for p, t in enumerate(self.table.header) if p not in claimed]
+        near = likely_header((col.name, *col.aliases), unclaimed)
+        likely = None
+        likely_text = ""
+        if near is not None:
+            cell = cell_ref(self.table.header_row, self.table.col_number(near[0]))
+            likely = (cell, near[1])
+            likely_text = f'; {cell} "{near[1]}" looks like it (correct that heading)'
+        params = {"column": col.name, "aliases": names, "likely_text": likely_text}
         rule = self.pack.rules["missing-column"]
+        parts = _message_parts(rule, params)
+        if likely_text and "{likely_text}" not in rule.message:  # every pack's message says it
+            parts["what"] = parts["what"].rstrip(".") + likely_text + "."
         self.issues.append(
             Issue(
                 rule=rule.id,
@@ -288,7 +302,8 @@ class _TableChecker:
                 column=col.name,
                 cell=None,
                 value=None,
-                **_message_parts(rule, params),
+                **parts,
+                likely=likely,
             )
         )
 
@@ -687,7 +702,13 @@ def _sentence(text: str) -> str:
     return text if not text or text.endswith((".", "?", "!")) else text + "."
 
 
-def _message_parts(rule: Any, fields: Mapping[str, Any]) -> dict[str, str]:
+class _Parts(TypedDict):
+    what: str
+    why: str
+    fix: str
+
+
+def _message_parts(rule: Any, fields: Mapping[str, Any]) -> _Parts:
     """The issue's what, why and fix, placeholders filled."""
     return {
         "what": _sentence(_fill(rule.message, fields)),

@@ -122,12 +122,16 @@ class Issue:
     what: str
     why: str = ""
     fix: str = ""
+    likely: tuple[str, str] | None = None  # missing-column: (cell, text) of the likely header
 
     @property
     def message(self) -> str:
         return " ".join(part for part in (self.what, self.why, self.fix) if part)
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {}
+        if self.likely is not None:
+            extra["likely_header"] = {"cell": self.likely[0], "text": self.likely[1]}
         return {
             "rule": self.rule,
             "severity": self.severity,
@@ -140,6 +144,7 @@ class Issue:
             "fix": self.fix,
             "what": self.what,
             "why": self.why,
+            **extra,
         }
 
 
