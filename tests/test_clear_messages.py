@@ -9,11 +9,12 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conftest import validate_report, write_book, write_xlsx
-from enrollment import HEADER, row
+from enrollment import HEADER, issues, row
 from sheetcheck.cli import main
 from sheetcheck.model import FileReport, Issue, Report
 from sheetcheck.nearmiss import likely_header
@@ -160,3 +161,69 @@ def test_existing_enrollment_names_the_baseline_file(
     code, out, _ = run(capsys, *argv)
     assert "row 3 of platform-export.xlsx has the same learner" in " ".join(out.split())
     assert "--baseline export" not in out and code == 0
+
+
+# --------------------------------------------------------------------------- point 9
+
+
+def _rules_on(rows: list[list[Any]]) -> set[tuple[str | None, str]]:
+    return {(i.cell, i.rule) for i in issues(rows)}
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # A repeated open enrollment: the error only, not also the duplicate-row warning.
+        (
+            [row(status="In Progress", completed=None, score=None)] * 2,
+            {("A3", "duplicate-open-enrollment")},
+        ),
+        # A repeated finished enrollment is only a duplicate row.
+        ([row()] * 2, {("A3", "duplicate-enrollment")}),
+        # Same learner and course, open twice with other dates: the error alone, as before.
+        (
+            [
+                row(status="In Progress", completed=None, score=None),
+                row(status="Not Started", started=None, completed=None, score=None),
+            ],
+            {("A3", "duplicate-open-enrollment")},
+        ),
+    ],
+)
+def test_one_problem_one_rule(rows: list[list[Any]], expected: set[tuple[str, str]]) -> None:
+    assert _rules_on(rows) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "says", "never"),
+    [
+        ("In Progress", "the import rejects the row", "whole file"),
+        ("Not Started", "the import rejects the row", "whole file"),
+        ("Completed", "a score on a Completed row makes the import reject the whole file", None),
+    ],
+)
+def test_score_status_mismatch_says_what_happens_to_this_row(
+    status: str, says: str, never: str | None
+) -> None:
+    started = None if status == "Not Started" else "5/2/2025"
+    completed = "1/3/2025" if status == "Completed" else None
+    rows = [row(status=status, started=started, completed=completed, score=70)]
+    (found,) = [i for i in issues(rows) if i.rule == "score-status-mismatch"]
+    assert says in found.why
+    assert never is None or never not in found.why
+
+
+def test_login_id_case_is_said_the_same_everywhere() -> None:
+    """The duplicate checks ignore case, so no message may say IDs are matched exactly."""
+    from sheetcheck.packs import bundled_pack_names, load_pack
+
+    assert _rules_on([row(login="Ann@School.org"), row(login="ann@school.org")]) == {
+        ("A3", "duplicate-enrollment")
+    }
+    for name in bundled_pack_names():
+        pack = load_pack(name)
+        for rule_id in ("invalid-login-id", "invalid-student-id"):
+            if rule_id in pack.rules:
+                rule = pack.rules[rule_id]
+                assert "matched exactly" not in rule.why
+                assert "ignoring upper and lower case" in rule.why

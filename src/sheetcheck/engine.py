@@ -273,7 +273,21 @@ class _TableChecker:
         self._row_rules()
         for check in self.pack.checks:
             self._table_check(check)
-        return self._without_shadowed(self.issues)
+        return self._without_weaker(self._without_shadowed(self.issues))
+
+    def _without_weaker(self, issues: list[Issue]) -> list[Issue]:
+        """A check's finding gives way to a stronger rule's on the same row (``yields_to``): a
+        repeated open enrollment is reported once, as the error, not also as a duplicate."""
+        weaker = {c.rule: set(c.yields_to) for c in self.pack.checks if c.yields_to}
+        if not weaker:
+            return issues
+        stronger = {s for rules in weaker.values() for s in rules}
+        reported = {(i.rule, i.sheet, i.row) for i in issues if i.rule in stronger}
+        return [
+            i
+            for i in issues
+            if not any((s, i.sheet, i.row) in reported for s in weaker.get(i.rule, ()))
+        ]
 
     def _missing_column(self, col: Column) -> None:
         from .nearmiss import likely_header
@@ -328,9 +342,10 @@ class _TableChecker:
         rules = [r for r in self.pack.row_rules if self._available(r)]
         if not rules:
             return
+        params = [dict(r.params) for r in rules]  # one entry's own wording (consequence...)
         for index, errors in enumerate(_row_verdicts(self, rules)):
-            for rule_id, column in errors:
-                self._emit(rule_id, column, index, {})
+            for rule_id, column, entry in errors:
+                self._emit(rule_id, column, index, params[entry])
 
     def _available(self, rule: RowRule) -> bool:
         return all(c in self.norms for c in rule.reads)
@@ -457,8 +472,9 @@ def _columns_named(arg_names: Iterable[str], args: Mapping[str, Any]) -> list[st
 
 def _row_verdicts(
     checker: _TableChecker, rules: Sequence[RowRule]
-) -> list[list[tuple[str, str | None]]]:
-    """Per table row, the [(rule id, column)] the row rules find (empty list: row passes).
+) -> list[list[tuple[str, str | None, int]]]:
+    """Per table row, the [(rule id, column, index of the row rule)] the row rules find
+    (empty list: the row passes).
 
     The key of a row is its projection onto the columns the rules read: the value where a
     rule looks at it, mere presence otherwise. Distinct keys are validated once; the rows
@@ -476,7 +492,7 @@ def _row_verdicts(
     ]
     validators = [(rule, Draft202012Validator(strip_annotations(rule.schema))) for rule in rules]
 
-    def verdict(key: tuple[Any, ...]) -> list[tuple[str, str | None]]:
+    def verdict(key: tuple[Any, ...]) -> list[tuple[str, str | None, int]]:
         instance = {
             name: (value if reads[name] else "present")
             for name, value in zip(names, key, strict=True)
@@ -495,9 +511,10 @@ def _accepted_rows(checker: _TableChecker, when: RowRule) -> list[int]:
 
 def _row_errors(
     validators: Sequence[tuple[RowRule, Any]], instance: Mapping[str, Any], key_column: str
-) -> list[tuple[str, str | None]]:
-    found: list[tuple[str, str | None]] = []
-    for rule, validator in validators:
+) -> list[tuple[str, str | None, int]]:
+    found: list[tuple[str, str | None, int]] = []
+    seen: set[tuple[str, str | None]] = set()
+    for entry, (rule, validator) in enumerate(validators):
         for error in validator.iter_errors(instance):
             if error.validator == "required":
                 columns = [c for c in error.validator_value if c not in instance]
@@ -506,8 +523,9 @@ def _row_errors(
             else:
                 columns = [rule.column or key_column]
             for column in columns:
-                if (rule.rule, column) not in found:
-                    found.append((rule.rule, column))
+                if (rule.rule, column) not in seen:
+                    seen.add((rule.rule, column))
+                    found.append((rule.rule, column, entry))
     return found
 
 

@@ -98,6 +98,7 @@ class RowRule:
     column: str | None
     reads: Mapping[str, bool]
     pointer: str
+    params: tuple[tuple[str, str], ...] = ()  # message parameters of this entry (consequence...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,7 @@ class Check:
     args: Mapping[str, Any]
     when: RowRule | None
     pointer: str
+    yields_to: tuple[str, ...] = ()  # stronger rules: a row they report is not reported here
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,7 +426,8 @@ class _Compiler:
             ) from None
         for col in reads:
             self._need_column(col, ptr)
-        return RowRule(rule, entry, column, reads, ptr)
+        params = tuple((k, str(v)) for k, v in meta.get("params", {}).items())
+        return RowRule(rule, entry, column, reads, ptr, params)
 
     def _check(self, entry: Mapping[str, Any], ptr: str) -> Check:
         rule = self._use_rule(entry["rule"], f"{ptr}/rule")
@@ -433,7 +436,13 @@ class _Compiler:
         when = None
         if "when" in entry:
             when = self._row_rule({**_as_schema(entry["when"]), EXT: {"rule": rule}}, f"{ptr}/when")
-        return Check(rule, function, args, when, ptr)
+        stronger = tuple(entry.get("yields_to", ()))
+        for k, other in enumerate(stronger):
+            if other not in self.rules and other not in BUILTIN_RULES:
+                raise self.fail(
+                    f"{ptr}/yields_to/{k}", f"rule '{other}' is not defined in /{EXT}/rules"
+                )
+        return Check(rule, function, args, when, ptr, stronger)
 
     def _function(self, name: str, kind: str, args: Mapping[str, Any], ptr: str) -> CheckFunction:
         from jsonschema import Draft202012Validator

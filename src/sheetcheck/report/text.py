@@ -119,14 +119,17 @@ def where(issue: Issue, data_sheet: str | None, whole: str = "sheet") -> str:
 def _write_group(group: list[Issue], out: TextIO, data_sheet: str | None, whole: str) -> None:
     first = group[0]
     out.write(f"{first.severity.upper()}  {first.rule}  ({len(group):,})\n")
-    if first.why:
-        out.write(_wrap(f"why: {first.why}", "  ", "       "))
+    common_why = first.why if all(i.why == first.why for i in group) else ""
+    if common_why:
+        out.write(_wrap(f"why: {common_why}", "  ", "       "))
     common_fix = first.fix if all(i.fix == first.fix for i in group) else ""
     if common_fix:
         out.write(_wrap(f"fix: {common_fix}", "  ", "       "))
     for issue in group:
         place = where(issue, data_sheet, whole)
         out.write(_wrap(cell_text(issue.what or issue.message), f"  {place:<7} ", " " * 10))
+        if not common_why and issue.why:  # the rule says different things on different rows
+            out.write(_wrap(f"why: {issue.why}", " " * 10, " " * 15))
         if not common_fix and issue.fix:
             out.write(_wrap(f"fix: {issue.fix}", " " * 10, " " * 15))
     out.write("\n")
