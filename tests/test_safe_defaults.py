@@ -126,6 +126,24 @@ def test_template_refuses_to_overwrite_without_force(
     assert code == 0 and target.read_bytes()[:2] == b"PK" and "wrote" in out
 
 
+def test_annotate_never_replaces_a_workbook_that_is_not_its_own_copy(
+    book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--annotate OUT.xlsx over the user's other workbook: refused without --force; over a
+    copy sheetcheck annotated before (a re-run): replaced."""
+    other = tmp_path / "other.xlsx"
+    other.write_bytes(book.read_bytes())
+    before = other.read_bytes()
+    code, _, err = run(capsys, "check", str(book), "--annotate", str(other), "-q")
+    assert code == 2 and other.read_bytes() == before
+    assert "not an annotated copy" in err and "--force" in err
+    copy = tmp_path / "copy.xlsx"
+    assert run(capsys, "check", str(book), "--annotate", str(copy), "-q")[0] == 0
+    assert run(capsys, "check", str(book), "--annotate", str(copy), "-q")[0] == 0  # a re-run
+    assert run(capsys, "check", str(book), "--annotate", str(other), "-q", "--force")[0] == 0
+    assert other.read_bytes() != before
+
+
 # --------------------------------------------------------------------------- point 3
 
 

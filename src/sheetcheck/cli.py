@@ -153,7 +153,9 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
         help="also write a copy of the workbook with bad cells highlighted, notes and an Issues sheet",
     )
     check.add_argument(
-        "--force", action="store_true", help="annotate even if parts of the workbook would be lost"
+        "--force",
+        action="store_true",
+        help="annotate even if parts of the workbook would be lost, or over an existing file that is not an annotated copy",
     )
     from .limits import add_limit_options
 
