@@ -6,6 +6,7 @@ counted as inputs; headers written the British way are understood, and a near mi
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -73,6 +74,21 @@ def test_a_near_miss_header_is_named_in_text_and_json(
     _, text, _ = run(capsys, *argv)
     flat = " ".join(text.split())
     assert 'no "Enrollment Started Date" column; F1 "Enrolment Startd Date" looks like it' in flat
+
+
+def test_a_licences_sheet_is_the_licenses_sheet(tmp_path: Path) -> None:
+    """A British 'Licences' sheet is read and checked like 'Licenses' (it was silently ignored)."""
+    from sheetcheck import check
+
+    book = write_book(
+        tmp_path / "british.xlsx",
+        {
+            "Enrollments": [BRITISH, row(), row(login="bob@school.org")],
+            "Licences": [["Course Name", "Licences Available"], ["Fire Safety", 1]],
+        },
+    )
+    (report,) = check(book, import_date=dt.date(2026, 6, 1)).files
+    assert {(i.sheet, i.rule) for i in report.issues} == {("Enrollments", "licenses-exceeded")}
 
 
 @pytest.mark.parametrize(

@@ -136,6 +136,7 @@ class RulePack:
     related: Mapping[str, RulePack] = field(default_factory=dict)
     origin: str = "main"  # "main", "sheet" (another sheet) or "input" (a file option)
     sheet_name: str | None = None  # origin "sheet": the sheet's name
+    sheet_aliases: tuple[str, ...] = ()  # origin "sheet": other names it may have (Licences)
     input_name: str | None = None  # origin "input": the option naming the file (baseline...)
     required: bool = False  # a related table the checks cannot do without
 
@@ -351,6 +352,7 @@ class _Compiler:
             extension=ext,
             origin=ext.get("source", "main"),
             sheet_name=ext.get("sheet"),
+            sheet_aliases=tuple(ext.get("sheet_aliases", ())),
             input_name=ext.get("input"),
             required=bool(ext.get("required", False)),
         )
