@@ -30,6 +30,7 @@ BUILTIN_RULES = (
     "no-rows",
     "cell-error",
     "formula-not-calculated",
+    "sheet-not-read",
 )
 
 
