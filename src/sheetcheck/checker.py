@@ -200,8 +200,9 @@ def check_grid(
     if match is None:
         raise _no_header(grid.name, pack)
     table = build_table(grid, match.offset)
-    issues = check_table(match.pack, table, context or Context())
-    return _file_report(grid.name, match, table, issues, chosen=pack is None, extra={})
+    context = context or Context()
+    issues = check_table(match.pack, table, context)
+    return _file_report(grid.name, match, table, issues, chosen=pack is None, extra=context.extra)
 
 
 def _locate(

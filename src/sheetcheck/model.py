@@ -122,6 +122,7 @@ class Issue:
     what: str
     why: str = ""
     fix: str = ""
+    fix_value: Any = None  # the value a safe fix writes into the cell (None: not fixable)
     likely: tuple[str, str] | None = None  # missing-column: (cell, text) of the likely header
 
     @property
@@ -129,10 +130,7 @@ class Issue:
         return " ".join(part for part in (self.what, self.why, self.fix) if part)
 
     def to_dict(self) -> dict[str, Any]:
-        extra = {}
-        if self.likely is not None:
-            extra["likely_header"] = {"cell": self.likely[0], "text": self.likely[1]}
-        return {
+        data: dict[str, Any] = {
             "rule": self.rule,
             "severity": self.severity,
             "sheet": self.sheet,
@@ -144,8 +142,12 @@ class Issue:
             "fix": self.fix,
             "what": self.what,
             "why": self.why,
-            **extra,
         }
+        if self.fix_value is not None:
+            data["fix_value"] = json_value(self.fix_value)
+        if self.likely is not None:
+            data["likely_header"] = {"cell": self.likely[0], "text": self.likely[1]}
+        return data
 
 
 def json_value(value: Any) -> Any:

@@ -57,6 +57,8 @@ class Sheet:
     tables: list[tuple[str, str]] = field(default_factory=list)  # (address, style)
 
     def set_value(self, cell: Cell, value: Any) -> None:
+        if isinstance(value, str) and value.startswith("'"):
+            value = value[1:]  # Excel's text prefix: the cell holds the text after it
         if value in ("", None):
             self.values.pop(cell, None)
         else:
