@@ -673,6 +673,7 @@ def test_every_message_of_the_pack_fills() -> None:
         "missing-learner",
         "missing-column",
         "ilr-columns-absent",  # about the file: tested with a sheet lacking the columns
+        "no-rows",  # these rows are data
     }
     assert rules == set(load_pack(PACK).rules) - against_only
     assert all("{" not in i.message for i in issues)
@@ -703,6 +704,7 @@ def test_sample_rows_hold_exactly_the_planted_problems() -> None:
     assert by_row == {offset: set(rules) for offset, rules in data.planted.items()}
     row_level = set(pack.rules) - {
         "missing-column",
+        "no-rows",
         "against-column-missing",
         "learn-ref-number-reused",
         "prev-learn-ref-number-mismatch",
@@ -1255,6 +1257,7 @@ def test_every_ilr_rule_cites_its_esfa_rule() -> None:
         "missing-learner",
         "ilr-columns-absent",
         "extra-spaces",
+        "no-rows",
     }
     rules = load_pack(PACK).rules
     assert {rid for rid, rule in rules.items() if not rule.esfa} == own

@@ -101,7 +101,9 @@ class Table:
 
     ``header[i]`` is the header text as written in column ``first_col + i`` (1-based sheet
     column numbers); ``columns[i][k]`` is that column's value on sheet row ``row_numbers[k]``.
-    Blank rows are not included, so row numbers may have gaps.
+    Blank rows are not included, so row numbers may have gaps. ``source`` names where the
+    rows come from when that is not the file being checked: the file given with --baseline
+    ("current.xlsx"), or the files of a --merge checked together; messages say it.
     """
 
     sheet: str
@@ -110,6 +112,7 @@ class Table:
     first_col: int
     row_numbers: list[int]
     columns: Sequence[Sequence[CellValue]]
+    source: str = ""
     # Files without cells (ILR XML) locate issues by element instead of by cell reference.
     locate: Locator | None = None
 
@@ -147,6 +150,7 @@ _PUBLIC = (
     "why",
     "fix",
     "fix_value",
+    "likely",
     "location",
 )
 
@@ -172,6 +176,7 @@ class Issue:
         "_fields",
         "_fix",
         "_fix_value",
+        "_likely",
         "_location",
         "_row",
         "_rule",
@@ -200,6 +205,7 @@ class Issue:
         why: str = "",
         fix: str = "",
         fix_value: Any = None,
+        likely: tuple[str, str] | None = None,
         location: Location | None = None,
     ) -> None:
         self._rule = rule
@@ -213,6 +219,7 @@ class Issue:
         self._why = why
         self._fix = fix
         self._fix_value = fix_value
+        self._likely = likely
         self._location = location  # set for files without cells (ILR XML)
         self._text = None
         self._fields = None
@@ -243,6 +250,7 @@ class Issue:
         issue._value = value
         issue._what = issue._why = issue._fix = ""
         issue._fix_value = fix_value
+        issue._likely = None
         issue._location = location
         issue._text = text
         issue._fields = fields
@@ -286,6 +294,11 @@ class Issue:
     def fix_value(self) -> Any:
         """The value a safe fix writes into the cell (None: not fixable)."""
         return self._fix_value
+
+    @property
+    def likely(self) -> tuple[str, str] | None:
+        """missing-column: (cell, text) of the header that most likely meant the column."""
+        return self._likely
 
     @property
     def location(self) -> Location | None:
@@ -343,7 +356,18 @@ class Issue:
                 _deferred_issue,
                 (*where, self._text, self._fields, self._fix_value, self._location),
             )
-        return (Issue, (*where, self._what, self._why, self._fix, self._fix_value, self._location))
+        return (
+            Issue,
+            (
+                *where,
+                self._what,
+                self._why,
+                self._fix,
+                self._fix_value,
+                self._likely,
+                self._location,
+            ),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -362,6 +386,8 @@ class Issue:
         }
         if self.fix_value is not None:
             data["fix_value"] = json_value(self.fix_value)
+        if self.likely is not None:
+            data["likely_header"] = {"cell": self.likely[0], "text": self.likely[1]}
         return data
 
 
