@@ -159,6 +159,10 @@ def _check_inline(path: str, pack: RulePack | None, options: CheckOptions) -> Fi
 
 def _check_workbook(path: str, pack: RulePack | None, options: CheckOptions) -> FileReport:
     from .readers import open_workbook
+    from .readers._ilr_xml import is_xml
+
+    if is_xml(path):
+        return _check_ilr_xml(path, pack, options)
 
     with open_workbook(path, options.limits) as book:
         match, grid = _locate(book, pack, options.sheet)
@@ -176,6 +180,36 @@ def _check_workbook(path: str, pack: RulePack | None, options: CheckOptions) -> 
                 for name, kind in book.skipped_sheets
             ]
     return _file_report(path, match, table, issues, chosen=pack is None, extra=context.extra)
+
+
+def _check_ilr_xml(path: str, pack: RulePack | None, options: CheckOptions) -> FileReport:
+    """An ILR XML file: its learning deliveries as the table, its namespace's collection
+    year and its file preparation date as the defaults of --collection-year and
+    --import-date."""
+    from .readers import SheetGrid
+    from .readers._ilr_xml import read_ilr
+
+    ilr = read_ilr(path, options.limits)
+    table = ilr.table
+    header = SheetGrid(table.sheet, table.header_row, 1, [list(table.header)])
+    candidates = [pack] if pack is not None else [load_pack(n) for n in bundled_pack_names()]
+    match = _best_match(candidates, header)
+    if match is None:
+        name = pack.name if pack is not None else "any bundled"
+        raise InputError(
+            path,
+            f"is an ILR XML file, which the {name} template does not read",
+            "check it with --template ilr-learners",
+        )
+    params = {"collection_year": ilr.year, **options.params}
+    context = Context(
+        import_date=options.import_date or ilr.file_preparation_date or dt.date.today(),
+        related=_related_tables(match.pack, None, options),
+        options=params,
+    )
+    issues = check_table(match.pack, table, context)
+    extra = {**context.extra, "collection_year": params["collection_year"]}
+    return _file_report(path, match, table, issues, chosen=pack is None, extra=extra)
 
 
 def _file_report(
@@ -201,10 +235,13 @@ def _file_report(
 
 
 def _related_tables(
-    pack: RulePack, book: WorkbookReader, options: CheckOptions
+    pack: RulePack, book: WorkbookReader | None, options: CheckOptions
 ) -> dict[str, Table]:
-    """Read the other sheets and input files the pack's checks compare against."""
+    """Read the other sheets and input files the pack's checks compare against (an input
+    file may be an ILR XML file: the old system's return). ``book`` is None for a file
+    without sheets."""
     from .readers import open_workbook
+    from .readers._ilr_xml import is_xml, read_ilr
 
     wanted = {sub.input_name for sub in pack.related.values() if sub.origin == "input"}
     unknown = sorted(set(options.inputs) - wanted)
@@ -213,7 +250,9 @@ def _related_tables(
     tables: dict[str, Table] = {}
     for name, sub in pack.related.items():
         if sub.origin == "sheet":
-            sheet = _sheet_named(book, sub.sheet_name or "")
+            if book is None:
+                continue
+            sheet = _sheet_named(book, sub.sheet_name or "", *sub.sheet_aliases)
             if sheet is not None:
                 grid = book.read_sheet(sheet)
                 found = find_header(sub, grid)
@@ -226,15 +265,21 @@ def _related_tables(
             continue
         if not os.path.isfile(path):
             raise InputError(path, "no such file")
+        if is_xml(path):
+            tables[name] = read_ilr(path, options.limits).table
+            continue
         with open_workbook(path, options.limits) as other:
             match, grid = _locate(other, sub, None)
             tables[name] = build_table(grid, match.offset)
+            tables[name].source = os.path.basename(path)
     return tables
 
 
-def _sheet_named(book: WorkbookReader, name: str) -> str | None:
+def _sheet_named(book: WorkbookReader, name: str, *aliases: str) -> str | None:
+    """The sheet called ``name`` or one of its ``aliases`` (ignoring case and spaces)."""
+    wanted = {fold_text(n) for n in (name, *aliases)}
     for sheet in book.sheet_names:
-        if fold_text(sheet) == fold_text(name):
+        if fold_text(sheet) in wanted:
             return sheet
     return None
 

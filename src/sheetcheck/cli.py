@@ -88,8 +88,18 @@ def _add_check(commands: argparse._SubParsersAction, packs: Sequence[Mapping[str
         metavar="YYYY-MM-DD",
         help="the day the file will be uploaded (future and archived dates are relative to it; default: today)",
     )
-    from .inputs import add_input_options
+    from .inputs import Into, add_input_options
 
+    check.add_argument(
+        "--collection-year",
+        action=Into,
+        into="params",
+        type=collection_year_argument,
+        metavar="YYYY-YY",
+        help="the ILR collection (academic) year the year-based rules compare with, e.g. 2025-26 "
+        "(default: the year of an ILR XML file's schema, else the year, 1 August "
+        "to 31 July, that contains --import-date)",
+    )
     add_input_options(check, packs)  # --against, --baseline, --cutoff... as the packs declare
     check.add_argument(
         "--merge",
@@ -106,7 +116,9 @@ def _add_check(commands: argparse._SubParsersAction, packs: Sequence[Mapping[str
         help="also write a copy of the workbook with bad cells highlighted, notes and an Issues sheet",
     )
     check.add_argument(
-        "--force", action="store_true", help="annotate even if parts of the workbook would be lost"
+        "--force",
+        action="store_true",
+        help="annotate even if parts of the workbook would be lost, or over an existing file that is not an annotated copy",
     )
     check.add_argument(
         "-j",
@@ -119,6 +131,21 @@ def _add_check(commands: argparse._SubParsersAction, packs: Sequence[Mapping[str
 
     add_limit_options(check)
     check.set_defaults(handler=_run_check)
+
+
+def collection_year_argument(text: str) -> str:
+    """'2025-26' (or the ILR's '2526') -> '2025-26'; anything else is a usage error."""
+    import re
+
+    match = re.fullmatch(r"(\d{4})[-/](\d{2})|(\d{2})(\d{2})", text.strip())
+    if match is not None:
+        first = int(match.group(1) or f"20{match.group(3)}")
+        second = int(match.group(2) or match.group(4))
+        if second == (first + 1) % 100:
+            return f"{first}-{second:02d}"
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is not a collection year: write it as 2025-26 (1 August 2025 to 31 July 2026)"
+    )
 
 
 def _positive_jobs(text: str) -> int:
@@ -170,7 +197,18 @@ def _run_check(args: argparse.Namespace) -> int:
 
     if args.annotate and len(args.files) != 1:
         raise UsageError("--annotate takes exactly one input file")
+    if args.annotate or args.merge:
+        from .readers._ilr_xml import is_xml
+
+        for path in args.files:
+            if os.path.isfile(path) and is_xml(path):
+                flag = "--annotate" if args.annotate else "--merge"
+                raise UsageError(
+                    f"{path}: {flag} writes spreadsheets; an ILR XML file is checked as it is"
+                )
     require_inputs(args, command_packs([f"--template={args.template}"] if args.template else []))
+    _writable_targets(args.output, args.merge, args.annotate)
+    args.files = _without_lock_files(args.files)
     options = CheckOptions(
         template=args.template,
         sheet=args.sheet,
@@ -213,6 +251,34 @@ def _run_check(args: argparse.Namespace) -> int:
 
         annotate(args.files[0], args.annotate, reports[0], force=args.force)
     return report.exit_code
+
+
+def _without_lock_files(files: list[str]) -> list[str]:
+    """``check *.xlsx`` while a workbook is open: skip Excel's ``~$`` lock files with a note.
+
+    A lock file given on its own is kept, so the reader names it for what it is (exit 2).
+    """
+    from .lockfile import lock_file_cause, locked_workbook
+
+    kept: list[str] = []
+    for path in files:
+        workbook = locked_workbook(path)
+        if workbook is not None and len(files) > 1:
+            _error_line(
+                f"note: skipped {path}: {lock_file_cause(workbook)}; nothing to check in it"
+            )
+            continue
+        kept.append(path)
+    return kept or files
+
+
+def _writable_targets(*targets: str | None) -> None:
+    """Refuse an output path whose folder does not exist before any work is done (exit 2)."""
+    from .atomic import check_target
+
+    for target in targets:
+        if target:
+            check_target(target)
 
 
 def _is_pack_error(err: SheetcheckError) -> bool:

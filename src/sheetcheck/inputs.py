@@ -91,7 +91,7 @@ def declared_inputs(packs: Iterable[Mapping[str, Any]]) -> list[InputOption]:
     ]
 
 
-class _Into(argparse.Action):
+class Into(argparse.Action):
     """Store an option's value under its name in a dict attribute of the namespace.
 
     ``into="inputs"`` collects files a rule pack reads (``--against OLD.xlsx`` ->
@@ -132,7 +132,7 @@ def add_input_options(parser: argparse.ArgumentParser, packs: Iterable[Mapping[s
         parser.add_argument(
             option.flag,
             dest=option.name,
-            action=_Into,
+            action=Into,
             into="inputs",
             metavar=option.metavar,
             help=option.help,
@@ -147,7 +147,7 @@ def add_input_options(parser: argparse.ArgumentParser, packs: Iterable[Mapping[s
             parser.add_argument(
                 setting.flag,
                 dest=setting.name,
-                action=_Into,
+                action=Into,
                 into="params",
                 help=f"with {option.flag}: {setting.help}",
                 **kwargs,
@@ -204,6 +204,7 @@ def _template_argument(argv: Sequence[str]) -> str | None:
 
 __all__ = [
     "InputOption",
+    "Into",
     "Setting",
     "add_input_options",
     "command_packs",

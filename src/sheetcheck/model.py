@@ -8,7 +8,7 @@ Nothing here does I/O.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -70,13 +70,40 @@ def cell_ref(row: int, col: int) -> str:
     return f"{column_letter(col)}{row}"
 
 
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where an issue sits in a file without cells (an ILR XML file): the learner's
+    reference, the learning delivery's AimSeqNumber, the element's path and its line."""
+
+    line: int
+    path: str
+    learner: str | None = None
+    aim: str | None = None
+
+    def __str__(self) -> str:
+        who = [f"learner {self.learner}"] if self.learner else []
+        if self.aim:
+            who.append(f"aim {self.aim}")
+        where = f"line {self.line}, {self.path}"
+        return f"{', '.join(who)} ({where})" if who else where
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"learner": self.learner, "aim": self.aim, "path": self.path, "line": self.line}
+
+
+#: Where table row ``index``, column ``column`` (None: the row itself) sits in the file.
+Locator = Callable[[int, "str | None"], Location]
+
+
 @dataclass(slots=True)
 class Table:
     """One sheet's data below its header, column by column.
 
     ``header[i]`` is the header text as written in column ``first_col + i`` (1-based sheet
     column numbers); ``columns[i][k]`` is that column's value on sheet row ``row_numbers[k]``.
-    Blank rows are not included, so row numbers may have gaps.
+    Blank rows are not included, so row numbers may have gaps. ``source`` names where the
+    rows come from when that is not the file being checked: the file given with --baseline
+    ("current.xlsx"), or the files of a --merge checked together; messages say it.
     """
 
     sheet: str
@@ -85,6 +112,9 @@ class Table:
     first_col: int
     row_numbers: list[int]
     columns: Sequence[Sequence[CellValue]]
+    source: str = ""
+    # Files without cells (ILR XML) locate issues by element instead of by cell reference.
+    locate: Locator | None = None
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -120,6 +150,8 @@ _PUBLIC = (
     "why",
     "fix",
     "fix_value",
+    "likely",
+    "location",
 )
 
 
@@ -144,6 +176,8 @@ class Issue:
         "_fields",
         "_fix",
         "_fix_value",
+        "_likely",
+        "_location",
         "_row",
         "_rule",
         "_severity",
@@ -171,6 +205,8 @@ class Issue:
         why: str = "",
         fix: str = "",
         fix_value: Any = None,
+        likely: tuple[str, str] | None = None,
+        location: Location | None = None,
     ) -> None:
         self._rule = rule
         self._severity = severity
@@ -183,6 +219,8 @@ class Issue:
         self._why = why
         self._fix = fix
         self._fix_value = fix_value
+        self._likely = likely
+        self._location = location  # set for files without cells (ILR XML)
         self._text = None
         self._fields = None
 
@@ -199,6 +237,7 @@ class Issue:
         text: IssueText,
         fields: Sequence[Any],
         fix_value: Any = None,
+        location: Location | None = None,
     ) -> Issue:
         """An issue whose what, why and fix are ``text.render(fields)``, rendered when first read."""
         issue = cls.__new__(cls)
@@ -211,6 +250,8 @@ class Issue:
         issue._value = value
         issue._what = issue._why = issue._fix = ""
         issue._fix_value = fix_value
+        issue._likely = None
+        issue._location = location
         issue._text = text
         issue._fields = fields
         return issue
@@ -253,6 +294,16 @@ class Issue:
     def fix_value(self) -> Any:
         """The value a safe fix writes into the cell (None: not fixable)."""
         return self._fix_value
+
+    @property
+    def likely(self) -> tuple[str, str] | None:
+        """missing-column: (cell, text) of the header that most likely meant the column."""
+        return self._likely
+
+    @property
+    def location(self) -> Location | None:
+        """Where the issue sits in a file without cells (an ILR XML file); None otherwise."""
+        return self._location
 
     @property
     def what(self) -> str:
@@ -301,8 +352,22 @@ class Issue:
             self._value,
         )
         if self._text is not None:
-            return (_deferred_issue, (*where, self._text, self._fields, self._fix_value))
-        return (Issue, (*where, self._what, self._why, self._fix, self._fix_value))
+            return (
+                _deferred_issue,
+                (*where, self._text, self._fields, self._fix_value, self._location),
+            )
+        return (
+            Issue,
+            (
+                *where,
+                self._what,
+                self._why,
+                self._fix,
+                self._fix_value,
+                self._likely,
+                self._location,
+            ),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -317,9 +382,12 @@ class Issue:
             "fix": self.fix,
             "what": self.what,
             "why": self.why,
+            **({"location": self.location.to_dict()} if self.location is not None else {}),
         }
         if self.fix_value is not None:
             data["fix_value"] = json_value(self.fix_value)
+        if self.likely is not None:
+            data["likely_header"] = {"cell": self.likely[0], "text": self.likely[1]}
         return data
 
 
