@@ -11,11 +11,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 
+from .folding import fold_text
+
 CUTOFF = 0.75  # difflib ratio; 'Enrolment Startd Date' vs 'Enrollment Started Date' is 0.93
 
 
 def _fold(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    return fold_text(text)
 
 
 def likely_header(
