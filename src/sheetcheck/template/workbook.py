@@ -25,6 +25,7 @@ from ..packs import Column, RulePack
 from ..style import FILLS, FONTS, HEADER_FILL, HEADER_FONT
 from .formulas import CompiledPack, Layout, compile_pack
 from .instructions import IMPORT_DATE_CELL, INSTRUCTIONS_SHEET, write_instructions
+from .rig import add_rig
 
 LISTS_SHEET = "Lists"
 FIRST_ROW = 2  # the header is row 1
@@ -169,6 +170,7 @@ def write_template(
         sheets.append(DataSheet(table, title, compiled, layout, tuple(traces)))
     instructions = book.create_sheet(INSTRUCTIONS_SHEET, len(sheets))
     write_instructions(instructions, pack, sheets=sheets, import_date=options.import_date)
+    add_rig(book, [sheet.title for sheet in sheets])
     book.active = 0
     return _save(book, Path(target))
 
