@@ -81,3 +81,30 @@ def from_xlsx(path: str | Path, *, active: int | None = None) -> tuple[dict[str,
                              bool(rule.stopIfTrue))  # fmt: skip
                     )
     return payload, model
+
+
+def with_rig(payload: dict[str, Any], sheets: list[str]) -> tuple[dict[str, Any], ExcelModel]:
+    """The workbook of ``payload`` with the Validate rig ``sheetcheck template`` writes for
+    each of ``sheets`` (a very hidden codes sheet, its name, the three rules), as the payload
+    Excel sends for it and the model that holds the rules."""
+    from sheetcheck.issues_layout import (
+        CODES_NAME,
+        CODES_SHEET,
+        HIGHLIGHT_ORDER,
+        codes_rule_formula,
+        highlight,
+    )
+
+    from .model import Sheet
+
+    model = ExcelModel(payload)
+    for number, title in enumerate(sheets, start=1):
+        codes = f"{CODES_SHEET} {number}"
+        model.sheets.append(Sheet(codes, visible=False))
+        model.names[f"{CODES_NAME}{number}"] = "='" + title.replace("'", "''") + "'!$A$1"
+        for severity in HIGHLIGHT_ORDER:
+            model.sheet(title).rules.append(
+                Rule(1, 1, 1_048_576, 16_384, codes_rule_formula(codes, severity),
+                     highlight(severity)[0], highlight(severity)[1], True)  # fmt: skip
+            )
+    return model.payload(), model

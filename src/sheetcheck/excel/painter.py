@@ -29,6 +29,7 @@ of calls whatever the number of rows or issues, and nothing written for rows wit
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import sys
@@ -384,7 +385,12 @@ def apply(book: Any, todo: Plan) -> None:
         sheets[todo.delete_issues_sheet].delete()
     if todo.issues_sheet and todo.issues_page is not None:
         sheet = book.sheets.add(name=todo.issues_sheet, after=_last(book))
-        _write_issues(sheet, todo.issues_page)
+        try:
+            _write_issues(sheet, todo.issues_page)
+        except Exception:  # desktop has no rollback: never leave an empty Issues sheet
+            with contextlib.suppress(Exception):  # the first failure is the one to report
+                sheet.delete()
+            raise
     if todo.activate:
         sheets[todo.activate].activate()
     if todo.alert:
