@@ -109,8 +109,8 @@ def test_first_validate_writes_values_only() -> None:
     assert clear["sheet_position"] == codes["sheet_position"] == 1  # SheetCheck codes 1
     # one row per flagged cell, sorted by key, nothing for the clean rows
     assert codes["values"] == [
-        [6 * 16384 + 3, "E unknown-status"],
-        [11 * 16384 + 4, "E invalid-score"],
+        [6 * 16384 + 3, "E"],
+        [11 * 16384 + 4, "E"],
     ]
     assert actions[2]["args"] == [2, "Issues"]
     table = next(a for a in actions if a["func"] == "addTable")
@@ -118,7 +118,9 @@ def test_first_validate_writes_values_only() -> None:
         2,
         ["$A$8:$H$10", True, "TableStyleLight1", None],
     )
-    fills = [(a["start_row"], a["row_count"], a["args"]) for a in actions if a["func"] == "setRangeColor"]
+    fills = [
+        (a["start_row"], a["row_count"], a["args"]) for a in actions if a["func"] == "setRangeColor"
+    ]
     assert fills == [(4, 2, ["#FFC7CE"]), (8, 2, ["#FFC7CE"])]  # counts, then the issues
     assert actions[-1]["args"] == [2]
     assert report.errors == 2
@@ -133,16 +135,24 @@ def test_issues_sheet_lists_counts_and_every_issue_as_values() -> None:
     assert page[0][0].startswith("SheetCheck: 2 errors, 0 warnings in 10 rows, checked ")
     assert page[1][0] == "Template: enrollment-history   Sheet: Enrollments   Header row: 1"
     assert page[2][0] == ""  # every sheet with issues is lit: no note
-    assert page[3][:3] == ["Severity", "Rule", "Count"]
+    assert page[3][:4] == ["Severity", "Rule", "Count", "Why it matters and how to fix"]
     assert [row[:3] for row in page[4:6]] == [
         ["error", "invalid-score", 1],
         ["error", "unknown-status", 1],
     ]
+    assert page[5][3] == (
+        "The import accepts only these five statuses and rejects the row otherwise. "
+        "Choose one of the five statuses from the dropdown."
+    )  # once per rule; each issue's Message says what is wrong
     assert page[7] == list(painter.ISSUE_COLUMNS)
     assert [tuple(row[:7]) for row in page[8:]] == [
         ("error", "unknown-status", "Enrollments", "C6", 6, "Enrollment Status", "Done"),
         ("error", "invalid-score", "Enrollments", "D11", 11, "Enrollment Score", 101),
     ]
+    assert page[8][7] == (
+        'Enrollment Status "Done" in C6 is not one of Not Started, In Progress, Completed, '
+        "Passed, Failed."
+    )
     assert all(row[7] for row in page[8:]), "every issue carries its message"
     assert not any(isinstance(v, str) and v.startswith("=") for row in page for v in row)
 

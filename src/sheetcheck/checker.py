@@ -128,9 +128,7 @@ def check_book(book: WorkbookReader, pack: RulePack | None, options: CheckOption
         options=dict(options.params),
     )
     issues = check_table(match.pack, table, context)
-    return _file_report(
-        book.path, match, table, issues, chosen=pack is None, extra=context.extra
-    )
+    return _file_report(book.path, match, table, issues, chosen=pack is None, extra=context.extra)
 
 
 def _file_report(

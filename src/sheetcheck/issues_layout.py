@@ -25,9 +25,22 @@ from .style import FILLS, FONTS
 
 # ----------------------------------------------------------------------------- the Issues sheet
 
-COLUMNS: tuple[str, ...] = ("Severity", "Rule", "Sheet", "Cell", "Row", "Column", "Value", "Message")
+COLUMNS: tuple[str, ...] = (
+    "Severity",
+    "Rule",
+    "Sheet",
+    "Cell",
+    "Row",
+    "Column",
+    "Value",
+    "Message",
+)
 WIDTHS: tuple[float, ...] = (10, 28, 18, 8, 7, 24, 28, 110)  # characters, per column
 COUNT_COLUMNS: tuple[str, ...] = ("Severity", "Rule", "Count")
+# The Excel Issues sheet travels in the button's response: it says why and how to fix once
+# per rule, beside the rule's count, and each issue's Message column says what is wrong (plus
+# a fix of its own when it has one). The annotated copy writes the whole message per issue.
+EXCEL_COUNT_COLUMNS: tuple[str, ...] = (*COUNT_COLUMNS, "Why it matters and how to fix")
 # The cell functions see a range, not a sheet: the same columns less Sheet.
 RANGE_COLUMNS: tuple[str, ...] = tuple(c for c in COLUMNS if c != "Sheet")
 MESSAGE_COLUMN = COLUMNS.index("Message")
@@ -81,9 +94,9 @@ def worst(issues: list[Issue]) -> Severity:
     return min((issue.severity for issue in issues), key=SEVERITY_ORDER.__getitem__)
 
 
-def cell_code(severity: Severity, rules: list[str]) -> str:
-    """What the codes sheet holds for a painted cell: 'E invalid-date date-order'."""
-    return f"{CODE_LETTERS[severity]} {' '.join(rules)}"
+def cell_code(severity: Severity) -> str:
+    """What the codes sheet holds for a painted cell: the letter of its worst severity."""
+    return CODE_LETTERS[severity]
 
 
 def quote_sheet(name: str) -> str:

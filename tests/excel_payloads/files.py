@@ -11,6 +11,7 @@ generated template's Validate rig.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +51,8 @@ def from_xlsx(path: str | Path, *, active: int | None = None) -> tuple[dict[str,
         if len(destinations) != 1:
             continue
         title, ref = destinations[0]
-        if ":" in ref or title not in book.sheetnames:
-            continue
+        if not re.fullmatch(r"\$?[A-Z]{1,3}\$?[0-9]+", ref) or title not in book.sheetnames:
+            continue  # only names of one cell are modelled
         names.append(
             {
                 "name": label,
@@ -62,7 +63,8 @@ def from_xlsx(path: str | Path, *, active: int | None = None) -> tuple[dict[str,
                 "scope_sheet_index": None,
             }
         )
-    index = book.sheetnames.index(book.active.title) if active is None else active
+    current = book.active.title if book.active is not None else book.sheetnames[0]
+    index = book.sheetnames.index(current) if active is None else active
     payload = book_payload(sheets, active=index, names=names, book_name=Path(path).name)
     model = ExcelModel(payload)
     formulas = load_workbook(path)  # the rules' formulas, not values
@@ -77,8 +79,16 @@ def from_xlsx(path: str | Path, *, active: int | None = None) -> tuple[dict[str,
                     top, left = _cell(bounds.coord.split(":")[0])
                     bottom, right = _cell(bounds.coord.split(":")[-1])
                     model.sheet(sheet.title).rules.append(
-                        Rule(top, left, bottom - top + 1, right - left + 1, formula, fill, None,
-                             bool(rule.stopIfTrue))  # fmt: skip
+                        Rule(
+                            top,
+                            left,
+                            bottom - top + 1,
+                            right - left + 1,
+                            formula,
+                            fill,
+                            None,
+                            bool(rule.stopIfTrue),
+                        )  # fmt: skip
                     )
     return payload, model
 
@@ -104,7 +114,15 @@ def with_rig(payload: dict[str, Any], sheets: list[str]) -> tuple[dict[str, Any]
         model.names[f"{CODES_NAME}{number}"] = "='" + title.replace("'", "''") + "'!$A$1"
         for severity in HIGHLIGHT_ORDER:
             model.sheet(title).rules.append(
-                Rule(1, 1, 1_048_576, 16_384, codes_rule_formula(codes, severity),
-                     highlight(severity)[0], highlight(severity)[1], True)  # fmt: skip
+                Rule(
+                    1,
+                    1,
+                    1_048_576,
+                    16_384,
+                    codes_rule_formula(codes, severity),
+                    highlight(severity)[0],
+                    highlight(severity)[1],
+                    True,
+                )  # fmt: skip
             )
     return model.payload(), model

@@ -2,7 +2,7 @@
 
 Design: conditional formatting driven by a hidden sheet of issue codes (the *rig*). For every
 painted sheet, a hidden sheet ``SheetCheck codes N`` lists the cells with issues: column A the
-cell's key (row * 16384 + column, sorted), column B its code (``"E invalid-date"``). The
+cell's key (row * 16384 + column, sorted), column B its severity letter (E, W or I). The
 painted sheet carries three conditional-format rules (error, warning, info) that look the
 cell's key up in that list (:func:`sheetcheck.issues_layout.codes_rule_formula`), and a
 workbook name ``SheetCheck_codes_N`` points at the painted sheet's A1, so the pairing survives
@@ -41,7 +41,7 @@ from ..issues_layout import (
     CODES_NAME,
     CODES_SHEET,
     COLUMNS,
-    COUNT_COLUMNS,
+    EXCEL_COUNT_COLUMNS,
     HIGHLIGHT_ORDER,
     TITLE_MARK,
     cell_code,
@@ -224,15 +224,13 @@ def highlighted_cells(report: FileReport) -> dict[str, dict[tuple[int, int], lis
 
 
 def codes_values(cells: dict[tuple[int, int], list[Issue]]) -> list[list[Any]]:
-    """[key, code] rows sorted by key: one row per cell with issues, nothing for the rest."""
-    rows = []
-    for (row, col), issues in sorted(cells.items()):
-        rules: list[str] = []
-        for issue in sorted(issues, key=sort_key):
-            if issue.rule not in rules:
-                rules.append(issue.rule)
-        rows.append([cell_key(row, col), cell_code(worst(issues), rules)])
-    return rows
+    """[key, severity letter] rows sorted by key: one row per cell with issues, nothing for
+    the rest. Only the letter: the response carries one short row per flagged cell, and the
+    Issues sheet says which rules."""
+    return [
+        [cell_key(row, col), cell_code(worst(issues))]
+        for (row, col), issues in sorted(cells.items())
+    ]
 
 
 def issues_page(report: FileReport, checked_at: dt.datetime, unlit: tuple[str, ...]) -> IssuesPage:
@@ -255,18 +253,26 @@ def issues_page(report: FileReport, checked_at: dt.datetime, unlit: tuple[str, .
         )
     else:
         add()
-    add(*COUNT_COLUMNS)
+    add(*EXCEL_COUNT_COLUMNS)
     counts_header = len(cells)
     by_rule = Counter((issue.rule, issue.severity) for issue in report.issues)
+    fixes: dict[str, Counter[str]] = {}
+    whys: dict[str, str] = {}
+    for issue in report.issues:
+        fixes.setdefault(issue.rule, Counter())[issue.fix] += 1
+        whys.setdefault(issue.rule, issue.why)
+    common = {rule: counter.most_common(1)[0][0] for rule, counter in fixes.items()}
     ordered_counts = sorted(by_rule.items(), key=lambda kv: (SEVERITY_ORDER[kv[0][1]], kv[0][0]))
     for (rule, severity), count in ordered_counts:
-        add(severity, rule, count)
+        advice = " ".join(part for part in (whys[rule], common[rule]) if part)
+        add(severity, rule, count, literal(advice))
     fills = _blocks([sev for (_, sev), _ in ordered_counts], counts_header + 1)
     add()
     add(*COLUMNS)
     table_header = len(cells)
     listed = sorted(report.issues, key=sort_key)
     for issue in listed:
+        own_fix = issue.fix if issue.fix != common[issue.rule] else ""
         add(
             issue.severity,
             issue.rule,
@@ -275,7 +281,7 @@ def issues_page(report: FileReport, checked_at: dt.datetime, unlit: tuple[str, .
             issue.row,
             literal(issue.column),
             literal(issue.value),
-            literal(issue.message),
+            literal(" ".join(part for part in (issue.what, own_fix) if part)),
         )
     fills += _blocks([issue.severity for issue in listed], table_header + 1)
     return IssuesPage(
