@@ -205,6 +205,65 @@ def test_validate_on_the_headless_corpus_equals_sheetcheck_check(path: Path) -> 
     assert_same_verdict(path, rig=False)
 
 
+def _real_dates(rows: list[list[Any]]) -> list[list[Any]]:
+    """Rows with the ISO date text of the payload builders as real date cells."""
+    import datetime as dt
+
+    out = []
+    for row in rows:
+        out.append([
+            dt.date.fromisoformat(v[:10]) if isinstance(v, str) and v.endswith("T00:00:00.000Z")
+            else v
+            for v in row
+        ])  # fmt: skip
+    return out
+
+
+def _built_workbooks(folder: Path) -> dict[str, Path]:
+    """Headless-style workbooks: real date cells, text dates, floats, error values, a title
+    row, data away from A1, a second data sheet, a related sheet, a missing column."""
+    from conftest import write_book
+
+    values, _ = enrollment_values(40, 8)
+    dated = _real_dates(values)
+    dated[5][3] = 85.0  # a whole float, as Excel stores every number
+    dated[6][4] = "#N/A"  # an error value (written as text by openpyxl: the same on both)
+    titled, _ = enrollment_values(10, 2, title=True)
+    shifted = [["", "", "", "", "", "", "", ""], *[["", *row] for row in _real_dates(titled)]]
+    no_status = [[v for k, v in enumerate(row) if k != 2] for row in _real_dates(values[:6])]
+    licenses = [["Course Name", "Licenses"], ["Fire Safety 101", 1], ["Data Protection", "ten"],
+                ["Fire Safety 101", 3]]  # fmt: skip
+    books = {
+        "real-dates": {"Enrollments": dated},
+        "title-and-offset": {"Notes": [["read me"]], "Enrollments": shifted},
+        "two-data-sheets": {"2024": _real_dates(titled), "2025": dated},
+        "licenses-sheet": {"Enrollments": dated, "Licenses": licenses},
+        "missing-column": {"Enrollments": no_status},
+    }
+    return {name: write_book(folder / f"{name}.xlsx", sheets) for name, sheets in books.items()}
+
+
+BUILT = ["real-dates", "title-and-offset", "two-data-sheets", "licenses-sheet", "missing-column"]
+
+
+@pytest.mark.parametrize("name", BUILT)
+@pytest.mark.parametrize("rig", [True, False], ids=["rig", "foreign"])
+def test_validate_on_headless_style_workbooks_equals_sheetcheck_check(
+    tmp_path: Path, name: str, rig: bool
+) -> None:
+    path = _built_workbooks(tmp_path)[name]
+    if rig:
+        from openpyxl import load_workbook
+
+        from sheetcheck.template.rig import add_rig
+
+        book = load_workbook(path)
+        add_rig(book, [s for s in book.sheetnames if s != "Notes"])
+        book.save(path)
+    report, reference = assert_same_verdict(path, rig=rig)
+    assert reference.issues
+
+
 def test_validate_sees_related_sheets_and_lights_them() -> None:
     """The issue's example: certification-registrations has Programs and Registrations; the
     cross-sheet rules and the Programs sheet's own rules are found, and their cells lit on
