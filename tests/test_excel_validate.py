@@ -31,7 +31,7 @@ from excel_payloads.model import ExcelModel
 from sheetcheck import excel
 from sheetcheck.excel import painter
 from sheetcheck.model import FileReport, Issue
-from sheetcheck.style import FILLS, FONTS
+from sheetcheck.style import FILLS
 
 ERROR_FILL = FILLS["error"]
 MAX_ACTIONS = 25
@@ -69,7 +69,7 @@ def page_of(actions: list[dict[str, Any]]) -> list[list[Any]]:
 
 def user_formatted(values: list[list[Any]]) -> tuple[dict[str, Any], ExcelModel]:
     """The enrollments sheet (with the rig) and the user's own fills, notes, number formats."""
-    payload, model = rigged(values)
+    _, model = rigged(values)
     sheet = model.sheet("Enrollments")
     for col in range(1, 8):
         sheet.fills[(1, col)] = "1F4E78"  # a styled header

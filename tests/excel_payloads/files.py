@@ -88,7 +88,7 @@ def from_xlsx(path: str | Path, *, active: int | None = None) -> tuple[dict[str,
                             fill,
                             None,
                             bool(rule.stopIfTrue),
-                        )  # fmt: skip
+                        )
                     )
     return payload, model
 
@@ -123,6 +123,6 @@ def with_rig(payload: dict[str, Any], sheets: list[str]) -> tuple[dict[str, Any]
                     highlight(severity)[0],
                     highlight(severity)[1],
                     True,
-                )  # fmt: skip
+                )
             )
     return model.payload(), model

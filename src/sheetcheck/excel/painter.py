@@ -216,7 +216,7 @@ def highlighted_cells(report: FileReport) -> dict[str, dict[tuple[int, int], lis
     first_col = int(report.extra.get("first_col", 1))
     cells: dict[str, dict[tuple[int, int], list[Issue]]] = {}
     for issue in report.issues:
-        sheet = issue.sheet or report.sheet
+        sheet = issue.sheet or report.sheet or ""
         where = issue_position(issue, first_col if sheet == report.sheet else 1)
         if where is not None:
             cells.setdefault(sheet, {}).setdefault(where, []).append(issue)

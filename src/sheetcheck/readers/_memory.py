@@ -52,7 +52,7 @@ def cell_value(value: Any) -> CellValue:
         return value or None
     if isinstance(value, dt.datetime) and value.time() == dt.time(0) and value.tzinfo is None:
         return value.date()
-    return value  # type: ignore[no-any-return]  # xlwings hands over only CellValue shapes
+    return value  # xlwings hands over only CellValue shapes
 
 
 def grid_rows(values: Any) -> list[list[CellValue]]:
