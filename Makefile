@@ -39,6 +39,7 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_check.py
 	-test -f benchmarks/bench_annotate.py && $(BIN)/python benchmarks/bench_annotate.py
+	XLWINGS_LICENSE_KEY=noncommercial $(BIN)/python benchmarks/bench_excel.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

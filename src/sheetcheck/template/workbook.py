@@ -20,9 +20,10 @@ from typing import Any
 
 from ..atomic import replacing
 from ..errors import SheetcheckError
+from ..issues_layout import highlight
 from ..model import Severity, column_letter
 from ..packs import Column, RulePack
-from ..style import FILLS, FONTS, HEADER_FILL, HEADER_FONT
+from ..style import HEADER_FILL, HEADER_FONT
 from .formulas import CompiledPack, Layout, compile_pack
 from .instructions import IMPORT_DATE_CELL, INSTRUCTIONS_SHEET, write_instructions
 from .rig import add_rig
@@ -351,12 +352,12 @@ def _add_formats(sheet: Any, compiled: CompiledPack, layout: Layout, last: int) 
                 f"{compiled.pack.name}: the formula for rule '{rule.rule}' on '{rule.column}' is "
                 f"{len(formula)} characters, over Excel's limit of {EXCEL_FORMULA_LIMIT}"
             )
-        colour = FILLS[rule.severity]
+        colour, font_colour = highlight(rule.severity)
         style = DifferentialStyle(
             fill=PatternFill(
                 fill_type="solid", start_color=colour, end_color=colour, bgColor=colour
             ),
-            font=Font(color=FONTS[rule.severity]),
+            font=Font(color=font_colour),
         )
         sheet.conditional_formatting.add(
             cells, Rule(type="expression", dxf=style, formula=[formula])
