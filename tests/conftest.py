@@ -142,3 +142,34 @@ def colour_box(image: Any, rgb: str, tolerance: int = 10) -> tuple[int, int, int
 @pytest.fixture
 def soffice() -> str:
     return require_soffice()
+
+
+def require_node() -> str:
+    """Path of Node.js (the Pyodide test). Skips when absent locally; fails in CI (.ci/run
+    installs it)."""
+    path = shutil.which("node")
+    if path is None:
+        message = "Node.js is not installed: apt-get install -y nodejs npm"
+        if in_ci():
+            pytest.fail(message + " (CI must install it: see .ci/run)")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def project_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's wheel, built once per session with the standard frontend (``python -m
+    build``, as ``make dist`` does) from the source tree."""
+    import sys
+
+    outdir = tmp_path_factory.mktemp("dist")
+    done = subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(outdir), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (wheel,) = outdir.glob("sheetcheck-*.whl")
+    return wheel

@@ -165,32 +165,61 @@ def test_install_and_uninstall(
     ]
 
 
-def test_install_without_excel_builds_and_explains(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("output", [False, True])
+@pytest.mark.parametrize("system", ["Linux", "FreeBSD"])
+def test_install_without_desktop_excel_refuses_and_says_what_to_run(
+    tmp_path: Path, system: str, output: bool
 ) -> None:
-    """On Linux: one error line naming where the add-ins were built."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    """No Excel here: add-ins built here would run no Python on the target, so nothing is
+    built, and the one line says what to run on the computer that has Excel."""
     with pytest.raises(SheetcheckError) as caught:
-        addin.install(system="Linux", home=tmp_path)
-    where = tmp_path / "sheetcheck" / "excel"
+        addin.install(system=system, home=tmp_path, output=tmp_path / "out" if output else None)
     assert str(caught.value) == (
-        f"desktop Excel is not available on Linux: the add-ins were built in {where}; "
-        "install them on Windows or macOS, or use --output DIR to only build"
+        f"desktop Excel is not available on {system}, and add-ins built here would run no "
+        "Python on another computer: on the Windows or macOS computer that has Excel, run "
+        'pip install "sheetcheck[excel]" and then sheetcheck excel install'
     )
-    assert (where / "sheetcheck.xlam").is_file()
+    assert list(tmp_path.iterdir()) == []
 
 
 # --------------------------------------------------------------------------- command line
 
 
-def test_cli_install_output_only_builds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """``sheetcheck excel install --output DIR`` builds both files and exits 0."""
+@pytest.mark.parametrize(("system", "row"), [("Windows", 1), ("Darwin", 2)])
+def test_cli_install_output_builds_for_this_computer(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    system: str,
+    row: int,
+) -> None:
+    """On Windows or macOS, ``--output DIR`` builds both files with this computer's Python in
+    them, and says they are for Excel on this computer."""
+    monkeypatch.setattr(addin.platform, "system", lambda: system)
     assert cli_main(["excel", "install", "--output", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "sheetcheck.excel.unpaint.xlam",
         "sheetcheck.xlam",
     ]
-    assert "Built sheetcheck.xlam, sheetcheck.excel.unpaint.xlam" in capsys.readouterr().out
+    with zipfile.ZipFile(tmp_path / "sheetcheck.xlam") as book:
+        sheet = book.read(addin.CONF_SHEET_PART).decode()
+    assert f'<c r="B{row}" s="1" t="inlineStr"><is><t>{sys.executable}</t>' in sheet
+    out = capsys.readouterr().out
+    assert "Built sheetcheck.xlam, sheetcheck.excel.unpaint.xlam" in out
+    assert "for another computer, run sheetcheck excel install on that computer" in out
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="Excel may exist here")
+def test_cli_install_output_elsewhere_refuses_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--output DIR`` on Linux: exit 2, one line saying what to run on the target, and no
+    add-in written."""
+    assert cli_main(["excel", "install", "--output", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "on the Windows or macOS computer that has Excel, run" in err[0]
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="Excel may exist here")
@@ -205,8 +234,11 @@ def test_cli_install_on_linux_exits_2_with_one_line(
     assert "desktop Excel is not available" in err[0]
 
 
-def test_cli_install_dir_and_uninstall(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """--dir installs into any folder; uninstall --dir removes from it."""
+def test_cli_install_dir_and_uninstall(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--dir installs into any folder (on Windows); uninstall --dir removes from it."""
+    monkeypatch.setattr(addin.platform, "system", lambda: "Windows")
     assert cli_main(["excel", "install", "--dir", str(tmp_path)]) == 0
     assert (tmp_path / "sheetcheck.xlam").is_file()
     assert cli_main(["excel", "uninstall", "--dir", str(tmp_path)]) == 0
@@ -232,6 +264,79 @@ def test_cli_lite_output_writes_files(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- xlwings Lite
 
 
+WHEEL_URL = "https://intranet.example.org/wheels/sheetcheck-0.1.0-py3-none-any.whl"
+
+
+@pytest.mark.parametrize(
+    ("args", "lines"),
+    [
+        ([], ["xlwings>=0.37.5", "sheetcheck==0.1.0"]),
+        (["--wheel", WHEEL_URL], ["xlwings>=0.37.5", WHEEL_URL]),
+        (["--wheel", "http://10.0.0.5/sheetcheck-0.1.0-py3-none-any.whl?sig=abc"],
+         ["xlwings>=0.37.5", "http://10.0.0.5/sheetcheck-0.1.0-py3-none-any.whl?sig=abc"]),
+    ],
+)  # fmt: skip
+def test_cli_lite_requirements_name_the_source(
+    tmp_path: Path, args: list[str], lines: list[str]
+) -> None:
+    """requirements.txt is one requirement a line and nothing else (Lite hands each line to
+    micropip): the xlwings floor, then the PyPI pin or the wheel's web address."""
+    assert cli_main(["excel", "lite", "--output", str(tmp_path), *args]) == 0
+    text = (tmp_path / "requirements.txt").read_text(encoding="utf-8")
+    assert text.splitlines() == lines
+    assert not any(line.startswith("#") or not line.strip() for line in text.splitlines())
+
+
+def test_lite_xlwings_floor_is_the_excel_extras() -> None:
+    """The xlwings line of requirements.txt asks for what the `excel` extra asks for."""
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+
+    from sheetcheck.excel.lite import MIN_XLWINGS
+
+    excel = [
+        Requirement(text)
+        for text in requires("sheetcheck") or []
+        if text.startswith("xlwings") and "excel" in text
+    ]
+    assert [str(req.specifier) for req in excel] == [f">={MIN_XLWINGS}"]
+
+
+@pytest.mark.parametrize(
+    ("wheel", "says"),
+    [
+        ("dist/sheetcheck-0.1.0-py3-none-any.whl", "give the web address"),
+        ("C:\\wheels\\sheetcheck-0.1.0-py3-none-any.whl", "give the web address"),
+        ("file:///srv/sheetcheck-0.1.0-py3-none-any.whl", "give the web address"),
+        ("https://example.org/sheetcheck-0.1.0.tar.gz", "must end in sheetcheck-0.1.0-py3-none-any.whl"),
+        ("https://example.org/sheetcheck-0.0.9-py3-none-any.whl", "main.py is written for sheetcheck 0.1.0"),
+        ("https://example.org/other-0.1.0-py3-none-any.whl", "must end in"),
+    ],
+)  # fmt: skip
+def test_cli_lite_refuses_a_wheel_lite_cannot_install(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], wheel: str, says: str
+) -> None:
+    """A path on this computer, an sdist or another version: exit 2, one line, no file."""
+    assert cli_main(["excel", "lite", "--output", str(tmp_path), "--wheel", wheel]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert says in err[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_lite_output_does_not_overwrite_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Files already in DIR are kept unless --force is given."""
+    (tmp_path / "main.py").write_text("mine", encoding="utf-8")
+    assert cli_main(["excel", "lite", "--output", str(tmp_path)]) == 2
+    assert "add --force" in capsys.readouterr().err
+    assert (tmp_path / "main.py").read_text(encoding="utf-8") == "mine"
+    assert cli_main(["excel", "lite", "--output", str(tmp_path), "--force"]) == 0
+    assert "@script" in (tmp_path / "main.py").read_text(encoding="utf-8")
+
+
 def test_lite_main_py_declares_scripts_and_functions() -> None:
     """main.py parses; Validate is bound to the sheet button; the functions are in the
     SHEETCHECK namespace and only call sheetcheck.excel."""
@@ -247,7 +352,7 @@ def test_lite_main_py_declares_scripts_and_functions() -> None:
     assert decorated == {
         "validate": (
             "script",
-            {"name": "Validate", "button": "[SheetCheckValidate]Instructions!A1",
+            {"name": "Validate", "button": "[SheetCheckValidate]Instructions!A3",
              "show_taskpane": False},
         ),
         "clear": ("script", {"name": "Clear"}),
@@ -323,3 +428,11 @@ def test_lite_validate_runs_without_calamine_or_openpyxl(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     assert "'addSheet'" in done.stdout  # the Issues sheet
     assert "alert" not in done.stdout
+
+
+def test_committed_lite_files_are_current() -> None:
+    """workbook_templates/xlwings-lite/ holds what `sheetcheck excel lite` writes (for the
+    PyPI release); `make templates` rewrites it."""
+    folder = Path(__file__).resolve().parents[1] / "workbook_templates" / "xlwings-lite"
+    committed = {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir()}
+    assert committed == lite_files()

@@ -127,7 +127,7 @@ def source_addin() -> Path:
         import xlwings
     except ImportError:
         raise SheetcheckError(
-            "the Excel add-in needs xlwings: pip install 'sheetcheck[excel]'"
+            'the Excel add-in needs xlwings: pip install "sheetcheck[excel]"'
         ) from None
     path = Path(xlwings.__file__).parent / SOURCE_ADDIN
     if not path.is_file():
@@ -205,10 +205,7 @@ def excel_startup_dir(system: str | None = None, home: Path | None = None) -> Pa
     return None
 
 
-def build_dir() -> Path:
-    """Where the add-ins are built when there is no Excel to install them into."""
-    cache = os.environ.get("XDG_CACHE_HOME")
-    return (Path(cache) if cache else Path.home() / ".cache") / "sheetcheck" / "excel"
+DESKTOP_SYSTEMS = ("Windows", "Darwin")
 
 
 def install(
@@ -220,25 +217,30 @@ def install(
     home: Path | None = None,
 ) -> list[str]:
     """Build the add-ins and copy them where Excel loads them; returns what was done, line by
-    line. ``output`` only builds into that folder. Raises SheetcheckError (exit 2) where
-    desktop Excel does not exist."""
+    line. ``output`` only builds into that folder.
+
+    The add-ins run the Python that builds them (written into their config sheet), so they
+    are built only on Windows or macOS, for Excel on the same computer. Elsewhere this raises
+    SheetcheckError (exit 2) saying what to run on the computer that has Excel.
+    """
     python = sys.executable if interpreter is None else interpreter
     system = system or platform.system()
+    if system not in DESKTOP_SYSTEMS:
+        raise SheetcheckError(
+            f"desktop Excel is not available on {system}, and add-ins built here would run no "
+            "Python on another computer: on the Windows or macOS computer that has Excel, run "
+            'pip install "sheetcheck[excel]" and then sheetcheck excel install'
+        )
     if output is not None:
         built = build_addins(output, python)
         return [
-            f"Built {', '.join(p.name for p in built)} in {output} (Python: {python}).",
-            "Copy them into Excel's XLSTART folder, or run 'sheetcheck excel install' "
-            "on the Windows or macOS machine that has Excel.",
+            f"Built {', '.join(p.name for p in built)} in {output} for Excel on this computer "
+            f"(their buttons run {python}).",
+            "Copy them into Excel's XLSTART folder here; for another computer, run "
+            "sheetcheck excel install on that computer.",
         ]
     target = directory or excel_startup_dir(system, home)
-    if target is None:
-        where = build_dir()
-        build_addins(where, "")
-        raise SheetcheckError(
-            f"desktop Excel is not available on {system}: the add-ins were built in {where}; "
-            "install them on Windows or macOS, or use --output DIR to only build"
-        )
+    assert target is not None  # Windows and macOS have a start-up folder
     lines: list[str] = []
     try:
         built = build_addins(target, python)
@@ -325,6 +327,15 @@ def register_cli(commands: argparse._SubParsersAction) -> None:
         "Lite: a Validate and a Clear script and the SHEETCHECK.* cell functions.",
     )
     lite.add_argument("--output", type=Path, metavar="DIR", help="write the two files into DIR")
+    lite.add_argument(
+        "--wheel",
+        metavar="URL",
+        help="install sheetcheck in Lite from the wheel at this web address (for example on "
+        "your intranet or a release page) instead of PyPI",
+    )
+    lite.add_argument(
+        "--force", action="store_true", help="replace main.py and requirements.txt in DIR"
+    )
     lite.set_defaults(handler=_run_lite)
 
 
@@ -345,14 +356,20 @@ def _run_uninstall(args: argparse.Namespace) -> int:
 def _run_lite(args: argparse.Namespace) -> int:
     from .lite import lite_files
 
-    files = lite_files()
+    files = lite_files(wheel=args.wheel)
     if args.output is None:
         for name, text in files.items():
             print(f"# ---- {name} " + "-" * (60 - len(name)))
             print(text, end="" if text.endswith("\n") else "\n")
         return 0
+    existing = [args.output / name for name in files if (args.output / name).exists()]
+    if existing and not args.force:
+        raise UsageError(f"{existing[0]} already exists (add --force to replace it)")
     args.output.mkdir(parents=True, exist_ok=True)
+    from ..atomic import replacing
+
     for name, text in files.items():
-        (args.output / name).write_text(text, encoding="utf-8")
+        with replacing(args.output / name) as partial:
+            partial.write_text(text, encoding="utf-8")
         print(f"Wrote {args.output / name}")
     return 0

@@ -9,11 +9,16 @@ end never needs: the workbook's values arrive with the script call.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from .. import button
+from ..errors import UsageError
 from ..version import __version__
 
-# A shape named like this, whose hyperlink points at the cell, runs Validate when clicked
-# (xlwings Lite's sheet-button binding). The generated template's Instructions sheet has it.
-VALIDATE_BUTTON = "[SheetCheckValidate]Instructions!A1"
+# The shape named SheetCheckValidate, whose hyperlink points at the cell it covers, runs
+# Validate when clicked (xlwings Lite's sheet-button binding). Every generated template and
+# sample draws it on the Instructions sheet (sheetcheck.template.button).
+VALIDATE_BUTTON = button.BINDING
 
 MAIN_PY = '''\
 """SheetCheck for xlwings Lite: validate this workbook before the migration upload.
@@ -62,18 +67,45 @@ def sheetcheck_issues(data: Any) -> Any:
     return udfs.issues_table(data)
 '''
 
-REQUIREMENTS_TXT = """\
-# Keep the xlwings line that xlwings Lite put in this file, and add:
-sheetcheck=={version}
-"""
+# The lowest xlwings the Excel front end is tested with (the `excel` extra says the same).
+MIN_XLWINGS = "0.37.5"
 
 
-def lite_files(button: str = VALIDATE_BUTTON) -> dict[str, str]:
+def requirements_txt(wheel: str | None = None) -> str:
+    """The requirements.txt for xlwings Lite: one requirement a line, nothing else (Lite hands
+    every line to micropip, Pyodide's installer). The xlwings line replaces the one Lite puts
+    there; the sheetcheck line is the PyPI pin, or the web address of a wheel (micropip
+    installs a line that is a URL ending in .whl directly, and its dependencies from PyPI)."""
+    return f"xlwings>={MIN_XLWINGS}\n{wheel_line(wheel)}\n"
+
+
+def wheel_line(wheel: str | None) -> str:
+    """The sheetcheck line; raises UsageError (exit 2) for a source Lite cannot install."""
+    if wheel is None:
+        return f"sheetcheck=={__version__}"
+    url = urlsplit(wheel)
+    name = url.path.rsplit("/", 1)[-1]
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise UsageError(
+            f"--wheel {wheel}: give the web address (https://...) of the wheel; xlwings Lite "
+            "runs in Excel and downloads it, it cannot read a file on this computer"
+        )
+    expected = f"sheetcheck-{__version__}-py3-none-any.whl"
+    if name != expected:
+        raise UsageError(
+            f"--wheel {wheel}: the address must end in {expected} (the wheel `make dist` "
+            f"builds; main.py is written for sheetcheck {__version__})"
+        )
+    return wheel
+
+
+def lite_files(button: str = VALIDATE_BUTTON, wheel: str | None = None) -> dict[str, str]:
     """{'main.py': ..., 'requirements.txt': ...} for xlwings Lite.
 
-    ``button`` is the sheet-button binding of the Validate script, ``[shape]Sheet!Cell``.
+    ``button`` is the sheet-button binding of the Validate script, ``[shape]Sheet!Cell``;
+    ``wheel`` the web address of a sheetcheck wheel to install instead of the PyPI release.
     """
     return {
         "main.py": MAIN_PY.replace("{button}", button.replace('"', '\\"')),
-        "requirements.txt": REQUIREMENTS_TXT.format(version=__version__),
+        "requirements.txt": requirements_txt(wheel),
     }

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .. import button
 from ..packs import RulePack
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 INSTRUCTIONS_SHEET = "Instructions"
 IMPORT_DATE_CELL = "B4"
+BUTTON_ROW_HEIGHT = 30  # points: room for the Validate button (see .button)
 COVERAGE_TEXT = {
     "live": "Highlighted as you type",
     "partial": "Partly highlighted as you type",
@@ -68,6 +70,7 @@ class _Writer:
         self.title = Font(bold=True, size=14)
         self.wrap = Alignment(wrap_text=True, vertical="top")
         self.top = Alignment(vertical="top")
+        self.middle = Alignment(vertical="center")
 
     def line(self, *values: Any, font: Any = None, wrap_last: bool = True) -> None:
         lines = 1
@@ -106,7 +109,7 @@ def write_instructions(
     out = _Writer(sheet)
     out.text(f"{pack.title}: how to fill in this template", font=out.title)
     out.text(pack.description)
-    out.gap()
+    _button_row(out)
     _import_date(out, import_date)
     out.gap()
     _how_to(out, pack, sheets)
@@ -121,6 +124,16 @@ def write_instructions(
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_area = f"A1:F{out.row}"  # formulas overflow to the right on screen only
+
+
+def _button_row(out: _Writer) -> None:
+    """Row 3: the Validate sheet button (drawn over column A after saving, see
+    :mod:`.button`) and what it does."""
+    assert out.row == button.ROW, "the button row moved"
+    out.sheet.row_dimensions[out.row].height = BUTTON_ROW_HEIGHT
+    hint = out.sheet.cell(row=out.row, column=2, value=button.HINT)
+    hint.alignment = out.middle
+    out.row += 1
 
 
 def _import_date(out: _Writer, import_date: dt.date | None) -> None:

@@ -24,6 +24,7 @@ from ..issues_layout import highlight
 from ..model import Severity, column_letter
 from ..packs import Column, RulePack
 from ..style import HEADER_FILL, HEADER_FONT
+from .button import add_validate_button
 from .formulas import CompiledPack, Layout, compile_pack
 from .instructions import IMPORT_DATE_CELL, INSTRUCTIONS_SHEET, write_instructions
 from .rig import add_rig
@@ -388,6 +389,7 @@ def _save(book: Any, target: Path) -> Path:
     try:
         with replacing(target) as temp:
             book.save(temp)
+            add_validate_button(Path(temp))  # openpyxl cannot draw shapes
     except OSError as err:
         raise TemplateError(
             f"{target}: cannot write the template ({err.strerror or err})"
