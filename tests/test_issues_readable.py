@@ -102,3 +102,49 @@ def test_the_render_check_catches_15_point_rows(
     monkeypatch.setattr(issues_module, "row_height", lambda text, width=0: LINE_POINTS)
     pdf, _ = _rendered(tmp_path)
     assert _overlaps(_words(pdf)) != []
+
+
+def test_the_excel_issues_sheet_is_drawn_without_overlap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Issues sheet Validate writes (values only, one line per message: Office.js cannot
+    set row heights or wrap text, so it asks Excel to autofit the table's columns), saved as
+    Excel would save it (column widths from the autofit, approximated here as the longest
+    text plus a margin) and opened in LibreOffice: no two drawn words overlap, and every
+    message's first words are drawn. Without the autofit the Value and Column texts are cut
+    and drawn over each other, which the same check catches."""
+    _require_poppler()
+    import openpyxl
+
+    from excel_payloads import remote_book
+    from excel_payloads.files import from_xlsx
+    from sheetcheck import excel
+
+    monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
+    payload, model = from_xlsx(SAMPLE)
+    book = remote_book(payload)
+    report = excel.validate(book, import_date=DEMO_IMPORT_DATE)
+    assert report is not None
+    model.apply(book.json()["actions"])
+    issues = model.sheet("Issues")
+    saved = openpyxl.Workbook()
+    sheet = saved.active
+    sheet.title = "Issues"
+    for (row, col), value in issues.values.items():
+        sheet.cell(row, col, value)
+    assert issues.autofit == ["columns", "rows"]
+    top = min(r for (r, c), v in issues.values.items() if c == 1 and v == "Severity" and r > 4)
+    from openpyxl.utils import get_column_letter
+
+    for col in range(1, 9):
+        texts = [str(v) for (r, c), v in issues.values.items() if c == col and r >= top]
+        sheet.column_dimensions[get_column_letter(col)].width = max(map(len, texts)) * 1.2 + 2
+    source = tmp_path / "issues.xlsx"
+    saved.save(source)
+    pdf = soffice_convert([source], "pdf", tmp_path / "pdf")[0]
+    words = _words(pdf)
+    assert _overlaps(words) == []
+    drawn = " ".join(text for _, _, text in words)
+    for issue in report.issues:
+        first = " ".join(issue.what.split()[:2])
+        assert first in drawn, f"{first!r} is not drawn"
