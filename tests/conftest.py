@@ -19,7 +19,8 @@ settings.register_profile("sheetcheck", deadline=None, print_blob=True)
 settings.load_profile("sheetcheck")
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
+# ../shared/corpus beside the clone; SHEETCHECK_CORPUS points elsewhere (a worktree's checkout).
+CORPUS = Path(os.environ.get("SHEETCHECK_CORPUS") or ROOT.parent / "shared" / "corpus")
 
 
 def in_ci() -> bool:

@@ -11,9 +11,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from conftest import CORPUS as SHARED_CORPUS
 from sheetcheck.model import FileReport, Issue, Severity
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "calamine"
+CORPUS = SHARED_CORPUS / "calamine"
 
 HEADER = ["Login ID", "Course Name", "Enrollment Status", "Enrollment Score"]
 

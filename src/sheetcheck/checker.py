@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from .engine import Context, check_table
+from .engine import Context, check_table, sheet_not_read
 from .errors import InputError, UsageError
 from .model import FileReport, Issue, Report, Table, sort_key
 from .packs import RulePack, bundled_pack_names, load_pack
@@ -128,6 +128,11 @@ def check_book(book: WorkbookReader, pack: RulePack | None, options: CheckOption
         options=dict(options.params),
     )
     issues = check_table(match.pack, table, context)
+    if options.sheet is None:  # the data could have been on a sheet that was not read
+        issues += [
+            sheet_not_read(match.sheet, match.header_row, name, kind)
+            for name, kind in book.skipped_sheets
+        ]
     return _file_report(book.path, match, table, issues, chosen=pack is None, extra=context.extra)
 
 
@@ -209,6 +214,13 @@ def _locate(
 ) -> tuple[HeaderMatch, SheetGrid]:
     """The sheet and header row to check: the first sheet with a matching header."""
     if sheet is not None and sheet not in book.sheet_names:
+        kind = dict(book.skipped_sheets).get(sheet)
+        if kind is not None:
+            raise InputError(
+                book.path,
+                f"sheet {sheet!r} is {kind}, which sheetcheck does not read",
+                "copy its data to an ordinary worksheet and check that sheet",
+            )
         known = ", ".join(repr(s) for s in book.sheet_names)
         raise UsageError(f"{book.path}: no sheet named {sheet!r} (sheets: {known})")
     names = [sheet] if sheet is not None else list(book.sheet_names)
@@ -220,7 +232,15 @@ def _locate(
             return match, book.read_sheet(name)  # the header search read only the top rows
     if not names:
         raise InputError(book.path, "the workbook has no sheets")
-    raise _no_header(book.path, pack)
+    error = _no_header(book.path, pack)
+    if book.skipped_sheets:
+        skipped = ", ".join(f"{n!r} ({kind})" for n, kind in book.skipped_sheets)
+        error = InputError(
+            book.path,
+            f"{error.cause}; these sheets were not read because they are not worksheets: {skipped}",
+            error.advice,
+        )
+    raise error
 
 
 def _best_match(packs: Sequence[RulePack], grid: SheetGrid) -> HeaderMatch | None:

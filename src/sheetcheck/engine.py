@@ -183,6 +183,21 @@ class IssueWriter:
         return self._checker.issue(rule_id, column, index, params)
 
 
+def sheet_not_read(sheet: str, row: int, skipped: str, kind: str) -> Issue:
+    """The info that sheet ``skipped`` (a macro or dialog sheet) was left out of the search."""
+    rule = _builtin_rule("sheet-not-read")
+    return Issue(
+        rule=rule.id,
+        severity=rule.severity,
+        sheet=sheet,
+        row=row,
+        column=None,
+        cell=None,
+        value=skipped,
+        **_message_parts(rule, {"skipped": skipped, "kind": kind}),
+    )
+
+
 def _missing_sheet(pack: RulePack, sub: RulePack, table: Table) -> Issue:
     rule = pack.rules.get("missing-sheet") or _builtin_rule("missing-sheet")
     fields = {"sheet": sub.sheet_name or sub.title, "title": sub.title}
@@ -685,6 +700,13 @@ _BUILTIN_MESSAGES = {
         "{cell} holds the error value {error} instead of a {column}.",
         "The import would store the text of the error, or reject the row.",
         "Fix the formula that produces the error, or type the value in.",
+    ),
+    "sheet-not-read": (
+        "info",
+        "Sheet not read",
+        'Sheet "{skipped}" is {kind}, not a worksheet, and was not read.',
+        "sheetcheck reads worksheets only: if learner records are on that sheet, they were not checked.",
+        "If the data is on that sheet, copy it to an ordinary worksheet and check the file again.",
     ),
     "formula-not-calculated": (
         "error",

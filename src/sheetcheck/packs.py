@@ -24,7 +24,13 @@ from .model import Severity
 EXT = "x-sheetcheck"
 META_SCHEMA_NAME = "rule-pack.schema.json"
 NON_PACK_FILES = {META_SCHEMA_NAME, "report.schema.json"}
-BUILTIN_RULES = ("missing-column", "missing-sheet", "cell-error", "formula-not-calculated")
+BUILTIN_RULES = (
+    "missing-column",
+    "missing-sheet",
+    "cell-error",
+    "formula-not-calculated",
+    "sheet-not-read",
+)
 
 
 def schemas_dir() -> Path:

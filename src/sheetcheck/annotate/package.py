@@ -1,18 +1,22 @@
 """An OOXML package (the zip behind .xlsx/.xlsm) edited part by part, never re-serialised.
 
 Every part we do not touch is written back with exactly the bytes it had, in the order it
-had, with its zip entry's date and attributes: charts, pivot tables, shapes, images, VBA and
-anything a future Excel invents survive by construction. The few parts we do touch are
+had: its zip entry (local header, compressed bytes as the producer deflated them, data
+descriptor, central directory record) is copied raw, so charts, pivot tables, shapes, images,
+VBA and anything a future Excel invents survive by construction, down to the byte. The few parts we do touch are
 edited as text (splicing), so their namespace prefixes, ``mc:Ignorable`` declarations and
 extension lists stay as written.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import posixpath
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
@@ -20,6 +24,7 @@ from xml.sax.saxutils import escape
 
 from ..atomic import replacing
 from ..errors import InputError
+from ..zipraw import LOCAL_MAGIC, RawEntry, fresh_entry, raw_entries, write_entries
 
 CT_PART = "[Content_Types].xml"
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -104,28 +109,63 @@ class Relationship:
 class Package:
     """The parts of one workbook package, in zip order, with their zip entry metadata."""
 
-    def __init__(self, path: str, parts: dict[str, bytes], infos: dict[str, zipfile.ZipInfo]):
+    def __init__(
+        self,
+        path: str,
+        parts: dict[str, bytes],
+        infos: dict[str, zipfile.ZipInfo],
+        raw: dict[str, RawEntry] | None = None,
+        comment: bytes = b"",
+    ):
         self.path = path
         self.parts = parts
         self.infos = infos
+        self.raw = raw or {}
+        self.comment = comment
+        # Part names in the order their entries lie in the file (see _write_zip).
+        self.file_order = sorted(parts, key=lambda n: infos[n].header_offset if n in infos else 0)
         self._lower = {name.lower(): name for name in parts}
 
     @classmethod
     def read(cls, path: str) -> Package:
         try:
-            with zipfile.ZipFile(path) as archive:
+            with open(path, "rb") as handle:
+                whole = handle.read()
+            with zipfile.ZipFile(io.BytesIO(whole)) as archive:
                 infos = {}
                 parts = {}
-                for info in archive.infolist():  # folder entries too: the zip comes back whole
+                listed = archive.infolist()
+                for info in listed:  # folder entries too: the zip comes back whole
                     infos[info.filename] = info
-                    parts[info.filename] = archive.read(info)
+                    parts[info.filename] = archive.read(info)  # checks each entry's CRC
+                stored = raw_entries(whole, listed, archive.start_dir)
+                comment = archive.comment
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as err:
             raise InputError(path, f"cannot be read as a workbook ({err})", SAVE_AS_XLSX) from err
         except NotImplementedError as err:  # compression methods zipfile lacks
             raise InputError(
                 path, f"uses an unsupported zip feature ({err})", SAVE_AS_XLSX
             ) from err
-        return cls(path, parts, infos)
+        raw = {}
+        if stored is not None and len(parts) == len(listed):  # no duplicate names
+            raw = {
+                info.filename: RawEntry(entry.local, entry.central, parts[info.filename])
+                for info, entry in zip(listed, stored, strict=True)
+            }
+        return cls(path, parts, infos, raw, comment)
+
+    def adopt_raw(self, name: str, local: bytes, central: bytes) -> bool:
+        """Use a stored entry (``clean``: the original's) for part ``name`` if it holds the
+        part's present content (CRC-32 and size); True when adopted."""
+        stored = self.find(name)
+        if stored is None or len(central) < 46 or not local.startswith(LOCAL_MAGIC):
+            return False
+        data = self.parts[stored]
+        crc, _compressed, size = struct.unpack_from("<3I", central, 16)
+        if size != len(data) or crc != zlib.crc32(data):
+            return False
+        self.raw[stored] = RawEntry(local, central, data)
+        return True
 
     # -- parts -------------------------------------------------------------------------------
     def find(self, name: str) -> str | None:
@@ -164,6 +204,7 @@ class Package:
             del self.parts[stored]
             del self._lower[stored.lower()]
             self.infos.pop(stored, None)
+            self.raw.pop(stored, None)
 
     def unique_name(self, wanted: str) -> str:
         """``wanted`` or ``stem2.ext``, ``stem3.ext``... whichever is not a part yet."""
@@ -305,6 +346,18 @@ class Package:
             os.fsync(stream.fileno())
 
     def _write_zip(self, stream: IO[bytes]) -> None:
+        """Untouched parts as their raw entries, the others deflated afresh."""
+        entries: dict[str, RawEntry] = {}
+        for name, data in self.parts.items():
+            raw = self.raw.get(name)
+            if raw is None or not (raw.content is data or raw.content == data):
+                raw = fresh_entry(self._zip_info(name), data)
+            entries[name] = raw
+        if not write_entries(stream, entries, self.file_order, self.comment):
+            self._write_zip64(stream)
+
+    def _write_zip64(self, stream: IO[bytes]) -> None:
+        """A package too big for a plain zip directory: zipfile lays it out (recompressed)."""
         with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
             for name, data in self.parts.items():
                 archive.writestr(self._zip_info(name), data)

@@ -2,7 +2,8 @@
 
 The state records, for every part the annotation changed, its original bytes (small parts)
 or the exact splices made (worksheets, which can be large), plus a fingerprint of what was
-written. Restoring checks the fingerprints first: if another program has saved the file
+written, and the part's original zip entry as the producer compressed it (up to
+``RAW_ENTRY_LIMIT``), so that ``clean`` gives back the original file byte for byte. Restoring checks the fingerprints first: if another program has saved the file
 since, the parts are no longer ours to rewind and we say so instead of guessing.
 """
 
@@ -26,6 +27,9 @@ STATE_PART = "xl/worksheets/sheetcheck-state.xml"
 MARKER = "sheetcheck annotation state: used by `sheetcheck clean`; do not edit"
 VERSION = 1
 _CHUNK = 32_000
+# Original zip entries bigger than this are not kept in the state: such a part comes back
+# with the same content, deflated by sheetcheck (the file is then equal part by part only).
+RAW_ENTRY_LIMIT = 8 * 1024 * 1024
 _T = re.compile(r"<(?:[\w.-]+:)?t\b[^>]*>(.*?)</(?:[\w.-]+:)?t\s*>", re.DOTALL)
 
 
@@ -103,6 +107,9 @@ def _restore_exact(pkg: Package, state: dict[str, Any]) -> None:
             pkg.set_bytes(name, unpack(entry["original"]))
     for name, entry in sheets.items():
         pkg.set_text(name, cells.undo(pkg.text(name), entry["undo"]))
+    for name, entry in {**parts, **sheets}.items():
+        if isinstance(entry.get("zip"), list) and len(entry["zip"]) == 2:
+            pkg.adopt_raw(name, unpack(entry["zip"][0]), unpack(entry["zip"][1]))
 
 
 def record(
@@ -125,8 +132,19 @@ def record(
                 "sha256": None if name == STATE_PART else digest(data),
                 "original": None if old is None else pack(old),
             }
+        raw = pkg.raw.get(name)
+        if raw is not None and old is not None and _holds(raw.content, old, len(raw.local)):
+            (sheets if name in sheet_undo else parts)[name]["zip"] = [
+                pack(raw.local),
+                pack(raw.central),
+            ]
     parts.setdefault(STATE_PART, {"sha256": None, "original": None})
     return {"version": VERSION, "parts": parts, "sheets": sheets, "semantic": semantic}
+
+
+def _holds(content: bytes, old: bytes, entry_size: int) -> bool:
+    """The original zip entry holds ``old`` and is small enough to keep in the state."""
+    return entry_size <= RAW_ENTRY_LIMIT and (content is old or content == old)
 
 
 def _changed(path: str) -> InputError:

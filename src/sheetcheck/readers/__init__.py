@@ -7,7 +7,12 @@ sizes and ratios, shared-string counts; see :mod:`._preflight`), then opens it w
   sheet is also scanned as a stream (:mod:`._xlsx_scan`) for its real used range, Excel error
   cells and formulas without a cached value, which calamine loses;
 * the standard library's csv module for CSV (:mod:`._csv`);
-* openpyxl for xlsx/xlsm where python-calamine is not installed (Pyodide; :mod:`._openpyxl`).
+* openpyxl for xlsx/xlsm where python-calamine is not installed (Pyodide; :mod:`._openpyxl`);
+* the xlsb records read directly where calamine's parser panics (:mod:`._xlsb_records`).
+
+Workbooks that Excel or LibreOffice open without a question but calamine cannot are made
+readable in memory first (:mod:`._convert`): Excel's default-password encryption, flat ODS,
+and macro or dialog sheets (left out, and named in ``WorkbookReader.skipped_sheets``).
 
 The format is chosen by magic bytes and archive content, never by the extension. Every failure
 is an :class:`~sheetcheck.errors.InputError` naming the file, the cause and what to do.
@@ -56,9 +61,17 @@ def open_workbook(path: str | os.PathLike[str], limits: Limits | None = None) ->
             f"{inspection.path}: reading .{inspection.format} files needs python-calamine "
             "(pip install python-calamine); save the file as .xlsx or .csv instead"
         )
-    from sheetcheck.readers._calamine import CalamineReader
+    from sheetcheck.readers._calamine import CalaminePanicked, CalamineReader
 
-    return CalamineReader(inspection, limits)
+    try:
+        return CalamineReader(inspection, limits)
+    except CalaminePanicked:
+        if inspection.format != "xlsb":
+            raise
+        # calamine panics on some genuine Excel xlsb files: read their records directly.
+        from sheetcheck.readers._xlsb_records import XlsbRecordReader
+
+        return XlsbRecordReader(inspection, limits)
 
 
 def has_calamine() -> bool:

@@ -52,6 +52,8 @@ class WorkbookReader:
     path: str
     format: str
     sheet_names: list[str]
+    # (name, what it is) of sheets not read because they are not worksheets (macro sheets...)
+    skipped_sheets: list[tuple[str, str]] = []  # noqa: RUF012 - never mutated; readers assign
 
     def read_sheet(self, name: str, nrows: int | None = None) -> SheetGrid:
         """The sheet ``name``; with ``nrows``, only sheet rows 1..nrows (header search)."""

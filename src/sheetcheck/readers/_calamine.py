@@ -23,8 +23,10 @@ import datetime as dt
 import itertools
 import os
 import re
+import sys
 import threading
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
@@ -52,6 +54,31 @@ _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="(?:[A-Z]{1,3}\d+:)?([A-Z]{
 _DURATION_FORMAT = re.compile(rb'formatCode="[^"]*\[(?:h+|m+|s+)\]', re.IGNORECASE)
 
 
+@contextlib.contextmanager
+def _rust_stderr_silenced() -> Iterator[None]:
+    """File descriptor 2 points at the null device while calamine parses.
+
+    A Rust panic inside python-calamine prints "thread ... panicked at ..." through Rust's
+    panic hook straight to fd 2, before pyo3 turns it into an exception we catch and report
+    in one line; no library may write on our stderr. Python cannot replace that hook, so the
+    descriptor itself is redirected around each parsing call (a dup2 costs microseconds).
+    """
+    try:
+        saved = os.dup(2)
+        sink = os.open(os.devnull, os.O_WRONLY)
+    except OSError:  # no stderr at all, or no /dev/null: nothing to protect
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        os.dup2(sink, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(sink)
+
+
 def _calamine() -> Any:
     try:
         import python_calamine
@@ -70,6 +97,8 @@ class CalamineReader(WorkbookReader):
     def __init__(self, inspection: Inspection, limits: Limits) -> None:
         self.path = inspection.path
         self.format = inspection.format
+        self.skipped_sheets = inspection.skipped_sheets
+        self._inspection = inspection
         self._limits = limits
         self._archive: zipfile.ZipFile | None = None
         self._parts: dict[str, str] = {}
@@ -82,9 +111,10 @@ class CalamineReader(WorkbookReader):
         if self.format in ("xlsx", "xlsm"):
             self._open_archive()
         elif self.format in ("xls", "ods", "xlsb"):
-            self._errors = _other_format_errors(self.path, self.format, inspection.size)
+            self._errors = _other_format_errors(inspection)
         try:
-            self._book = self._open_book(calamine)
+            with _rust_stderr_silenced():
+                self._book = self._open_book(calamine)
             self.sheet_names = list(self._book.sheet_names)
             chart = calamine.SheetTypeEnum.ChartSheet
             self._charts = {m.name for m in self._book.sheets_metadata if m.typ == chart}
@@ -104,15 +134,17 @@ class CalamineReader(WorkbookReader):
             raise _panic_or_reraise(self.path, self.format, exc) from None
 
     def _open_book(self, calamine: Any) -> Any:
-        """calamine picks its parser by extension; a misnamed file is handed over as bytes."""
-        if os.path.splitext(self.path)[1].lower() in _EXTENSIONS[self.format]:
+        """calamine picks its parser by extension; a misnamed file is handed over as bytes, and
+        so is a workbook pre-flight made readable in memory (see ._convert)."""
+        content = self._inspection.content
+        if content is None and os.path.splitext(self.path)[1].lower() in _EXTENSIONS[self.format]:
             return calamine.CalamineWorkbook.from_path(self.path)
-        with open(self.path, "rb") as handle:
+        with self._inspection.open() as handle:
             return calamine.CalamineWorkbook.from_filelike(handle)
 
     def _open_archive(self) -> None:
         try:
-            self._archive = zipfile.ZipFile(self.path)
+            self._archive = zipfile.ZipFile(self._inspection.source())
             self._parts = dict(workbook_sheets(self._archive))
             styles = [n for n in self._archive.namelist() if n.lower().endswith("styles.xml")]
             self._durations = any(
@@ -157,7 +189,10 @@ class CalamineReader(WorkbookReader):
             if nrows is None:
                 return _interned_rows(sheet, first_row)
             wanted = nrows - first_row + 1
-            return sheet.to_python(nrows=wanted) if wanted > 0 else []
+            if wanted <= 0:
+                return []
+            with _rust_stderr_silenced():
+                return sheet.to_python(nrows=wanted)
         except (_calamine().CalamineError, ValueError, RuntimeError, OSError) as exc:
             raise _calamine_failure(self.path, self.format, exc) from None
         except BaseException as exc:
@@ -179,7 +214,8 @@ class CalamineReader(WorkbookReader):
     def _parse(self, name: str) -> Any:
         calamine = _calamine()
         try:
-            return self._book.get_sheet_by_name(name)
+            with _rust_stderr_silenced():
+                return self._book.get_sheet_by_name(name)
         except calamine.PasswordError:
             raise InputError(
                 self.path, "password-protected", _password_advice(self.format)
@@ -268,19 +304,20 @@ def _interned_rows(sheet: Any, first_row: int) -> list[list[Any]]:
     return [[intern(v, v) if v.__class__ is str else v for v in row] for row in rows]
 
 
-def _other_format_errors(path: str, fmt: str, size: int) -> dict[str, list[tuple[int, int, str]]]:
+def _other_format_errors(inspection: Inspection) -> dict[str, list[tuple[int, int, str]]]:
     """Error cells of an xls, xlsb or ods workbook; {} when the scan cannot make sense of it."""
+    fmt = inspection.format
     if fmt == "xls":
         from sheetcheck.readers._xls_scan import xls_errors
 
-        with open(path, "rb") as handle:
-            return xls_errors(handle, size)
+        with inspection.open() as handle:
+            return xls_errors(handle, inspection.size)
     from sheetcheck.readers._ods_scan import ods_errors
     from sheetcheck.readers._xlsb_scan import xlsb_errors
 
     scan = ods_errors if fmt == "ods" else xlsb_errors
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(inspection.source()) as archive:
             return scan(archive)
     except (
         DefusedXmlException,
@@ -299,8 +336,13 @@ def _panic_or_reraise(path: str, fmt: str, exc: BaseException) -> BaseException:
     the file broke the parser: an InputError. Anything else (KeyboardInterrupt...) is
     returned to be raised as it was."""
     if type(exc).__name__ == "PanicException":
-        return _calamine_failure(path, fmt, exc)
+        failure = _calamine_failure(path, fmt, exc)
+        return CalaminePanicked(failure.path, failure.cause, failure.advice)
     return exc
+
+
+class CalaminePanicked(InputError):
+    """calamine's parser panicked on the file: another reader may still read it."""
 
 
 def _password_advice(fmt: str) -> str:

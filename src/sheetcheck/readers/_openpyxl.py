@@ -34,14 +34,15 @@ class OpenpyxlReader(WorkbookReader):
 
         self.path = inspection.path
         self.format = inspection.format
+        self.skipped_sheets = inspection.skipped_sheets
         self._limits = limits
         self._archive: zipfile.ZipFile | None = None
         self._book: Any = None
         try:
-            self._archive = zipfile.ZipFile(self.path)
+            self._archive = zipfile.ZipFile(inspection.source())
             self._parts = dict(workbook_sheets(self._archive))
             self._book = openpyxl.load_workbook(
-                self.path, read_only=True, data_only=True, keep_links=False
+                inspection.source(), read_only=True, data_only=True, keep_links=False
             )
         except (DefusedXmlException, ParseError, LookupError, UnicodeError) as exc:
             self.close()

@@ -10,6 +10,7 @@ is read correctly. The sheet-level part of the guard (the used-cell bounding box
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import stat
@@ -17,10 +18,12 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from sheetcheck.errors import InputError
 from sheetcheck.limits import RATIO_CHECK_FLOOR_BYTES, Limits, format_size
-from sheetcheck.readers import _cfb
+from sheetcheck.readers import _cfb, _convert
+from sheetcheck.readers._convert import PASSWORD
 
 FORMATS = ("xlsx", "xlsm", "xls", "xlsb", "ods", "csv")
 
@@ -28,7 +31,6 @@ ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 SMALL_PART_BYTES = 16 * 1024 * 1024  # workbook.xml, rels, manifest: anything bigger is odd
 
 RESAVE = "open it in Excel or LibreOffice and save it again as .xlsx, then check that copy"
-PASSWORD = "remove the password in Excel (File > Info > Protect Workbook) and save again"
 SAVE_AS_XLSX = "open it in Excel and use Save As > Excel Workbook (.xlsx)"
 SAVE_AS_CSV_UTF8 = "in Excel use Save As > CSV UTF-8 (Comma delimited), or save as .xlsx"
 
@@ -41,6 +43,22 @@ class Inspection:
     format: str
     size: int
     zip_names: list[str] = field(default_factory=list)
+    # The workbook to read when it is not the file itself: decrypted (Excel's default
+    # password), repackaged (flat ODS) or without its macro/dialog sheets; see ._convert.
+    content: bytes | None = None
+    # (sheet name, what it is) of sheets left out because they are not worksheets.
+    skipped_sheets: list[tuple[str, str]] = field(default_factory=list)
+
+    def open(self) -> BinaryIO:
+        """A binary stream of the workbook to read (``content`` or the file); close it."""
+        if self.content is not None:
+            return io.BytesIO(self.content)
+        return open(self.path, "rb")
+
+    def source(self) -> str | BinaryIO:
+        """The path, or a stream of ``content``: for zipfile and openpyxl, which close a file
+        they opened from a path themselves (but never a stream they were given)."""
+        return self.path if self.content is None else io.BytesIO(self.content)
 
 
 def inspect(path: str, limits: Limits) -> Inspection:
@@ -68,25 +86,56 @@ def inspect(path: str, limits: Limits) -> Inspection:
         with open(path, "rb") as handle:
             head = handle.read(64 * 1024)
             if head.startswith(_cfb.CFB_MAGIC):
-                return Inspection(path, _ole_format(path, handle, size), size)
+                return _inspect_ole(path, handle, size, limits)
     except OSError as exc:
         raise InputError(path, f"cannot read the file ({exc.strerror})") from None
     if head.startswith(ZIP_MAGICS):
         return _inspect_zip(path, size, limits)
+    if _convert.is_flat_ods(head):
+        with open(path, "rb") as handle:
+            package = _convert.flat_ods_to_ods(path, handle.read())
+        return _inspect_zip(path, size, limits, package)
     _reject_known_non_spreadsheets(path, head)
     return Inspection(path, "csv", size)
 
 
-def _ole_format(path: str, handle: object, size: int) -> str:
+def _inspect_ole(path: str, handle: io.BufferedReader, size: int, limits: Limits) -> Inspection:
+    """An OLE file: an xls, or an encrypted workbook (decrypted when Excel's default password
+    opens it, then inspected again as what it really is)."""
     try:
-        names = _cfb.stream_names(handle, size)  # type: ignore[arg-type]  # an open binary file
-    except _cfb.CfbError as exc:
+        container = _cfb.CompoundFile(handle, size)
+        lowered = {name.lower() for name in container.names()}
+        encrypted = bool({"encryptioninfo", "encryptedpackage"} & lowered)
+    except (_cfb.CfbError, struct.error, ValueError) as exc:
         raise InputError(path, f"corrupt or truncated Excel 97-2003 file ({exc})", RESAVE) from None
-    lowered = {name.lower() for name in names}
-    if {"encryptioninfo", "encryptedpackage"} & lowered:
-        raise InputError(path, "password-protected", PASSWORD)
-    if {"workbook", "book"} & lowered:
-        return "xls"
+    if not encrypted and {"workbook", "book"} & lowered:
+        try:
+            stream = container.read_stream("Workbook" if "workbook" in lowered else "Book")
+        except (_cfb.CfbError, struct.error, ValueError):
+            return Inspection(path, "xls", size)  # calamine decides whether it is readable
+        if not _convert.has_filepass(stream):
+            return Inspection(path, "xls", size)
+        encrypted = True
+    if not encrypted:
+        _ole_format(path, lowered)
+    handle.seek(0)
+    content = _convert.decrypt_default(path, handle.read())
+    if len(content) > limits.max_file_bytes:
+        raise InputError(
+            path,
+            f"decrypted, the workbook is {format_size(len(content))}, over the "
+            f"{format_size(limits.max_file_bytes)} limit",
+            "split it into smaller files, or raise the limit with --max-file-size",
+        )
+    if content.startswith(ZIP_MAGICS):
+        return _inspect_zip(path, len(content), limits, content)
+    if content.startswith(_cfb.CFB_MAGIC):
+        return Inspection(path, "xls", len(content), content=content)
+    raise InputError(path, "corrupt: the decrypted workbook is not a spreadsheet", RESAVE)
+
+
+def _ole_format(path: str, lowered: set[str]) -> None:
+    """Refuse an OLE document that is not an Excel workbook, naming what it is."""
     if "worddocument" in lowered:
         raise InputError(path, "a Word document, not a spreadsheet", "name a spreadsheet file")
     raise InputError(path, "an OLE document but not an Excel workbook", SAVE_AS_XLSX)
@@ -100,14 +149,39 @@ _TEXT_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"Rar!", "a RAR archive, not a spreadsheet", "unpack it first"),
     (b"\xff\xfe", "UTF-16 text, which is not supported", SAVE_AS_CSV_UTF8),
     (b"\xfe\xff", "UTF-16 text, which is not supported", SAVE_AS_CSV_UTF8),
-    (b"\x09\x00\x04\x00", "an Excel 2.x worksheet (before 1997)", SAVE_AS_XLSX),
-    (b"\x09\x02", "an Excel 3.0 worksheet (before 1997)", SAVE_AS_XLSX),
-    (b"\x09\x04", "an Excel 4.0 worksheet (before 1997)", SAVE_AS_XLSX),
 )
+
+# Excel 2.x-4.0 files (BIFF2-4) start with a BOF record: (record id, version, what it is).
+_OLD_BIFF = (
+    (0x0009, "Excel 2.x", "BIFF2"),
+    (0x0209, "Excel 3.0", "BIFF3"),
+    (0x0409, "Excel 4.0", "BIFF4"),
+)
+_OLD_BIFF_KINDS = {0x0010: "worksheet", 0x0020: "chart", 0x0040: "macro sheet", 0x0100: "workbook"}
+OLD_BIFF_ADVICE = (
+    "open it in LibreOffice Calc (which reads Excel 2.x to 4.0 files) and save it as .xlsx; "
+    "current Excel opens it only after allowing the format in Trust Center > File Block Settings"
+)
+
+
+def _reject_old_biff(path: str, head: bytes) -> None:
+    """Excel 2.x, 3.0 and 4.0 files (1987-1994): name the version and who converts them."""
+    if len(head) < 8:
+        return
+    record, length, _version, kind = struct.unpack_from("<4H", head)
+    for bof, version, biff in _OLD_BIFF:
+        if record == bof and length in (4, 6, 8):
+            what = _OLD_BIFF_KINDS.get(kind, "file")
+            raise InputError(
+                path,
+                f"an {version} {what} ({biff}, from before 1997), which sheetcheck cannot read",
+                OLD_BIFF_ADVICE,
+            )
 
 
 def _reject_known_non_spreadsheets(path: str, head: bytes) -> None:
     """Things that are clearly not CSV text; anything else is read as CSV (which may refuse)."""
+    _reject_old_biff(path, head)
     for magic, cause, advice in _TEXT_SIGNATURES:
         if head.startswith(magic):
             raise InputError(path, cause, advice)
@@ -150,9 +224,10 @@ def _one_line(exc: BaseException) -> str:
     return text[0][:200] if text else type(exc).__name__
 
 
-def _inspect_zip(path: str, size: int, limits: Limits) -> Inspection:
+def _inspect_zip(path: str, size: int, limits: Limits, content: bytes | None = None) -> Inspection:
+    skipped: list[tuple[str, str]] = []
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(path if content is None else io.BytesIO(content)) as archive:
             infos = archive.infolist()
             _check_zip_directory(path, infos, limits)
             names = [info.filename for info in infos]
@@ -163,6 +238,7 @@ def _inspect_zip(path: str, size: int, limits: Limits) -> Inspection:
                 _check_xlsb_shared_strings(path, archive, names, limits)
             else:
                 _check_xlsx_shared_strings(path, archive, names, limits)
+                content, skipped = _without_macro_sheets(path, archive, content)
     except InputError:
         raise
     except zipfile.BadZipFile as exc:
@@ -173,7 +249,25 @@ def _inspect_zip(path: str, size: int, limits: Limits) -> Inspection:
         raise zip_failure(path, exc) from None
     except ZIP_ERRORS as exc:
         raise zip_failure(path, exc) from None
-    return Inspection(path, fmt, size, names)
+    return Inspection(path, fmt, size, names, content, skipped)
+
+
+def _without_macro_sheets(
+    path: str, archive: zipfile.ZipFile, content: bytes | None
+) -> tuple[bytes | None, list[tuple[str, str]]]:
+    """calamine refuses a workbook with Excel 4.0 macro or dialog sheets: read it without them."""
+    from defusedxml import DefusedXmlException
+
+    try:
+        dropped = _convert.not_worksheets(archive)
+    except (DefusedXmlException, SyntaxError, ValueError, KeyError):
+        return content, []  # calamine decides whether the workbook is readable
+    if not dropped or "xl/workbook.xml" not in archive.namelist():
+        return content, []
+    if content is None:
+        with open(path, "rb") as handle:
+            content = handle.read()
+    return _convert.without_sheets(content, dropped)
 
 
 def _check_zip_directory(path: str, infos: list[zipfile.ZipInfo], limits: Limits) -> None:

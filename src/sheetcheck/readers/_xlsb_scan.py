@@ -69,7 +69,12 @@ def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     sheets = []
     for kind, start, end in _records(workbook):
         if kind == _BUNDLE_SHEET and end - start >= 12:
-            rel_id, pos = _wide_string(workbook, start + 8)
+            # hsState and iTabID take 8 bytes; some Excel files have 4 more before the
+            # relation id (calamine panics on those): take the layout whose id is known.
+            for skip in (8, 12):
+                rel_id, pos = _wide_string(workbook, start + skip)
+                if rel_id in targets and pos <= end:
+                    break
             name, _ = _wide_string(workbook, pos)
             sheets.append((name, targets.get(rel_id, "")))
     return sheets
