@@ -1,10 +1,11 @@
 """The Excel front end: Validate and Clear for the desktop add-in, xlwings Lite and tests.
 
 :func:`validate` and :func:`clear` take an ``xlwings.Book`` of any engine (COM on Windows,
-AppleScript on macOS, the remote engine behind xlwings Lite and the tests). Validate reads the
-sheet's values in one call, runs the same engine as ``sheetcheck check``, computes everything
-it will show (:func:`sheetcheck.excel.painter.plan`) and only then talks to Excel, so a failure
-ends in one readable alert instead of a half-painted sheet.
+AppleScript on macOS, the remote engine behind xlwings Lite and the tests). Validate reads
+every sheet's values (one call each), checks them with :func:`sheetcheck.checker.check_book`,
+the very code ``sheetcheck check`` runs on the saved file, computes everything it will show
+(:func:`sheetcheck.excel.painter.plan`) and only then talks to Excel, so a failure ends in one
+readable alert instead of a half-painted sheet.
 
 Nothing here imports xlwings, readers, python-calamine or openpyxl at import time.
 """
