@@ -178,7 +178,7 @@ def test_existing_rule_ids_are_kept() -> None:
         "score-status-mismatch", "score-missing", "invalid-score", "duplicate-open-enrollment",
         "duplicate-enrollment", "status-date-conflict", "future-date", "archived-enrollment",
     }  # fmt: skip
-    assert old | set(NEW_RULES) | {"duplicate-license-course"} == rules
+    assert old | set(NEW_RULES) | {"duplicate-license-course", "extra-spaces"} == rules
 
 
 # --------------------------------------------------------------------------- command line

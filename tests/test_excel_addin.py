@@ -44,6 +44,8 @@ def callback_module(file_name: str) -> str:
     [
         ("sheetcheck.xlam", "Validate", "sheetcheck"),
         ("sheetcheck.excel.unpaint.xlam", "Clear", "sheetcheck.excel.unpaint"),
+        ("sheetcheck.excel.fixbutton.xlam", "Fix", "sheetcheck.excel.fixbutton"),
+        ("sheetcheck.excel.undofixes.xlam", "Undo fixes", "sheetcheck.excel.undofixes"),
     ],
 )
 def test_addin_ribbon_calls_the_existing_callback(
@@ -59,7 +61,7 @@ def test_addin_ribbon_calls_the_existing_callback(
     assert [(t.get("idQ"), t.get("label")) for t in tabs] == [("sc:SheetCheckTab", "SheetCheck")]
     buttons = root.findall(f".//{CUSTOM_UI}button")
     assert [(b.get("idQ"), b.get("label"), b.get("onAction")) for b in buttons] == [
-        (f"sc:{label}", label, "RibbonMyAddin.RunMain")
+        (f"sc:{label.replace(' fixes', 'Fixes')}", label, "RibbonMyAddin.RunMain")
     ]
     assert callback_module(file_name) == module
     assert callable(importlib.import_module(module).main)
@@ -115,6 +117,8 @@ def test_build_replaces_an_existing_addin_atomically(tmp_path: Path) -> None:
     (tmp_path / "sheetcheck.xlam").write_bytes(b"old")
     addin.build_addins(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "sheetcheck.excel.fixbutton.xlam",
+        "sheetcheck.excel.undofixes.xlam",
         "sheetcheck.excel.unpaint.xlam",
         "sheetcheck.xlam",
     ]
@@ -145,6 +149,8 @@ def test_install_and_uninstall(
     lines = addin.install(system=system, home=tmp_path, interpreter="/opt/py/bin/python")
     assert sorted(p.name for p in startup.iterdir()) == [
         "personal.xlam",
+        "sheetcheck.excel.fixbutton.xlam",
+        "sheetcheck.excel.undofixes.xlam",
         "sheetcheck.excel.unpaint.xlam",
         "sheetcheck.xlam",
     ]
@@ -157,7 +163,8 @@ def test_install_and_uninstall(
     lines = addin.uninstall(system=system, home=tmp_path)
     assert [p.name for p in startup.iterdir()] == ["personal.xlam"]
     assert lines == [
-        f"Removed sheetcheck.xlam, sheetcheck.excel.unpaint.xlam from {startup}; "
+        "Removed sheetcheck.xlam, sheetcheck.excel.unpaint.xlam, "
+        f"sheetcheck.excel.fixbutton.xlam, sheetcheck.excel.undofixes.xlam from {startup}; "
         "restart Excel to drop the tab."
     ]
     assert addin.uninstall(system=system, home=tmp_path) == [
@@ -198,6 +205,8 @@ def test_cli_install_output_builds_for_this_computer(
     monkeypatch.setattr(addin.platform, "system", lambda: system)
     assert cli_main(["excel", "install", "--output", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "sheetcheck.excel.fixbutton.xlam",
+        "sheetcheck.excel.undofixes.xlam",
         "sheetcheck.excel.unpaint.xlam",
         "sheetcheck.xlam",
     ]
@@ -205,7 +214,10 @@ def test_cli_install_output_builds_for_this_computer(
         sheet = book.read(addin.CONF_SHEET_PART).decode()
     assert f'<c r="B{row}" s="1" t="inlineStr"><is><t>{sys.executable}</t>' in sheet
     out = capsys.readouterr().out
-    assert "Built sheetcheck.xlam, sheetcheck.excel.unpaint.xlam" in out
+    assert (
+        "Built sheetcheck.xlam, sheetcheck.excel.unpaint.xlam, sheetcheck.excel.fixbutton.xlam, "
+        "sheetcheck.excel.undofixes.xlam" in out
+    )
     assert "for another computer, run sheetcheck excel install on that computer" in out
 
 
@@ -356,6 +368,8 @@ def test_lite_main_py_declares_scripts_and_functions() -> None:
              "show_taskpane": False},
         ),
         "clear": ("script", {"name": "Clear"}),
+        "fix": ("script", {"name": "Fix"}),
+        "undo_fixes": ("script", {"name": "Undo fixes"}),
         "sheetcheck_date": ("func", {"name": "DATE", "namespace": "SHEETCHECK"}),
         "sheetcheck_row": ("func", {"name": "ROW", "namespace": "SHEETCHECK"}),
         "sheetcheck_issues": ("func", {"name": "ISSUES", "namespace": "SHEETCHECK"}),

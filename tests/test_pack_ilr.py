@@ -605,7 +605,7 @@ def test_every_message_of_the_pack_fills() -> None:
     rows = learners(
         {"LearnRefNumber": "BAD-REF", "ULN": "1234567898", "LearnAimRef": "X"},
         {"LearnRefNumber": "bad-ref", "PrevLearnRefNumber": "TOO LONG 1234"},
-        {"ULN": "2000000001"},
+        {"ULN": "2000000001", "GivenNames": "Amy  Lee"},
         {"ULN": "2000000001", "FamilyName": None, "CompStatus": 9},
         {**ENDED, "LearnActEndDate": "1/8/2024", "AchDate": "2/10/2025", "Outcome": 7},
         {"LearnPlanEndDate": "1/1/2040", "DateOfBirth": "1/2/03", "AchDate": "1/10/2024"},

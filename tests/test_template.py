@@ -43,6 +43,8 @@ from sheetcheck.template.workbook import (
 ROOT = Path(__file__).resolve().parents[1]
 # functions the formulas may use: all exist in Excel 2010 and in LibreOffice
 EXCEL_2010 = {
+    "ISTEXT",
+    "CHAR",
     "AND",
     "OR",
     "NOT",
@@ -113,6 +115,7 @@ class TestCompiledRules:
             ("future-date", "Enrollment Started Date"),
             ("future-date", "Enrollment Completed Date"),
             ("archived-enrollment", "Enrollment Completed Date"),
+            ("extra-spaces", "Course Name"),
         }
 
     def test_errors_come_first(self) -> None:
@@ -142,6 +145,7 @@ class TestCompiledRules:
             "duplicate-rows",
             "date-after-import",
             "date-older-than",
+            "extra-spaces",
         }
 
     @pytest.mark.parametrize("name", bundled_pack_names())

@@ -69,11 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     # Subcommands that live with their feature; each module adds its own parser.
     from .excel.addin import register_cli as add_excel
     from .export import register_cli as add_export
+    from .fix.command import register_cli as add_fix
     from .template import register_cli as add_template
 
     add_template(commands)
     add_excel(commands)
     add_export(commands)
+    add_fix(commands)
     return parser
 
 

@@ -28,16 +28,25 @@ class DateVerdict:
     """The outcome of reading one date cell.
 
     ``date`` is set when the cell is acceptable. Otherwise ``reason`` says why in a few words
-    and ``suggestion`` (possibly empty) is the likely intended date as d/m/yyyy.
+    and ``suggestion`` (possibly empty) is the likely intended date as d/m/yyyy. ``kind`` names
+    how the cell was written (:data:`CERTAIN_KINDS` are those whose suggestion is certain;
+    ``"month-first"`` is a date that only reads as month/day/year).
     """
 
     date: dt.date | None
     reason: str = ""
     suggestion: str = ""
+    kind: str = ""
 
     @property
     def ok(self) -> bool:
         return self.date is not None
+
+
+#: The ways of writing a date whose suggestion is certain: a time of day after a valid date,
+#: year-month-day, day-first with dots, dashes or spaces. Month-first, two-digit years, serial
+#: numbers and month names are guesses.
+CERTAIN_KINDS = frozenset({"time", "iso", "separator"})
 
 
 def format_dmy(day: dt.date) -> str:
@@ -76,6 +85,7 @@ def parse_dmy(value: object, earliest: dt.date = EARLIEST) -> DateVerdict:
                 None,
                 "has a time of day, which the target does not accept",
                 _suggest(value.date(), earliest),
+                "time",
             )
         return _accept(value.date(), earliest)
     if isinstance(value, dt.date):
@@ -118,13 +128,15 @@ def _parse_text(text: str, earliest: dt.date) -> DateVerdict:
                 None,
                 "is not a real date as day/month/year (it looks like month/day/year)",
                 _suggest(swapped, earliest),
+                "month-first",
             )
         return DateVerdict(None, "is not a real date (no such day in that month)")
     match = _TIME_TAIL.fullmatch(text)
     if match:
         inner = _parse_text(match.group(1).strip(), earliest)
         guess = format_dmy(inner.date) if inner.date else inner.suggestion
-        return DateVerdict(None, "has a time of day, which the target does not accept", guess)
+        kind = "time" if inner.ok else inner.kind
+        return DateVerdict(None, "has a time of day, which the target does not accept", guess, kind)
     match = _ISO.fullmatch(text)
     if match:
         year, month, day_ = (int(g) for g in match.groups())
@@ -132,6 +144,7 @@ def _parse_text(text: str, earliest: dt.date) -> DateVerdict:
             None,
             "is written year-month-day; the target reads d/m/yyyy",
             _suggest(_make(year, month, day_), earliest),
+            "iso",
         )
     match = _DMY_SHORT_YEAR.fullmatch(text)
     if match:
@@ -140,14 +153,18 @@ def _parse_text(text: str, earliest: dt.date) -> DateVerdict:
             None,
             "has a two-digit year; write all four digits",
             _suggest(_make(2000 + year, month, day_), earliest),
+            "two-digit-year",
         )
     match = _DMY_OTHER_SEP.fullmatch(text)
     if match:
         day_, month, year = (int(g) for g in match.groups())
+        parsed = _make(year, month, day_)
+        swapped = _make(year, day_, month) if parsed is None else None
         return DateVerdict(
             None,
             "uses the wrong separator; use slashes (d/m/yyyy)",
-            _suggest(_make(year, month, day_), earliest),
+            _suggest(parsed, earliest),
+            "month-first" if swapped is not None else "separator",
         )
     return DateVerdict(None, "is not a date in d/m/yyyy", _suggest(_guess_words(text), earliest))
 

@@ -21,13 +21,26 @@ from typing import Any
 
 from .compiled import compile_value_schema
 from .dates import format_dmy
-from .functions import Context, Finding, ValueResult
+from .functions import Context, Finding, FixRequest, ValueResult
 from .functions import TableView as TableViewProtocol
-from .model import CellError, CellValue, Issue, Table, UncachedFormula, cell_ref, json_value
+from .model import (
+    CellError,
+    CellValue,
+    Issue,
+    Table,
+    UncachedFormula,
+    cell_ref,
+    column_letter,
+    json_value,
+)
 from .packs import EXT, Column, RowRule, RulePack, normalize_header, strip_annotations
 from .values import display_value
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_DATE_TEXT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
+#: Where the engine leaves the columns whose fixes a fixer vetoed (FileReport.extra key).
+FIX_BLOCKED = "_fix_blocked"
+_UNFIXABLE = ("cell-error", "formula-not-calculated")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -230,6 +243,7 @@ class _TableChecker:
         self.norms: dict[str, list[Norm | None]] = {}
         self._typed: dict[str, list[Any]] = {}
         self._json: dict[str, list[Any]] = {}
+        self._fix_normalizers: dict[str, _ValueNormalizer] = {}
         self.issues: list[Issue] = []
 
     # ---- accessors used by TableView
@@ -290,12 +304,54 @@ class _TableChecker:
         bad = {n for n in normalize.distinct() if n is not None and n.findings}
         if not bad:
             return
+        fixable = col.fix is not None and not self._vetoed(col, bad)
+        fixes: dict[Norm, tuple[Any, ...]] = {}
         # Norms hash by identity: the rows holding a bad value are found at C speed.
         for index in itertools.compress(itertools.count(), map(bad.__contains__, norms)):
             norm = norms[index]
             assert norm is not None
+            if fixable and norm not in fixes:  # once per distinct value
+                fixes[norm] = tuple(
+                    self._fix_value(col, normalize, raw[index], f) for f in norm.findings
+                )
+            for k, finding in enumerate(norm.findings):
+                fix_value = fixes[norm][k] if fixable else None
+                self._emit(finding.rule or "", col.name, index, finding.params, fix_value)
+
+    # ---- fixes: the value a fixable finding's cell should hold, when it is certain
+    def _vetoed(self, col: Column, bad: Iterable[Norm]) -> bool:
+        """Whether the column's fixer refuses the whole column (a column of swapped dates)."""
+        veto = col.fix.veto if col.fix is not None else None
+        if veto is None:
+            return False
+        for norm in bad:
             for finding in norm.findings:
-                self._emit(finding.rule or "", col.name, index, finding.params)
+                reason = veto(finding.params)
+                if reason:
+                    pos = self.header.positions[col.name]
+                    blocked = self.context.extra.setdefault(FIX_BLOCKED, [])
+                    blocked.append(
+                        {
+                            "sheet": self.table.sheet,
+                            "column": str(self.table.header[pos]),
+                            "letter": column_letter(self.table.col_number(pos)),
+                            "reason": reason,
+                        }
+                    )
+                    return True
+        return False
+
+    def _fix_value(
+        self, col: Column, normalize: _ValueNormalizer, value: CellValue, finding: Finding
+    ) -> Any:
+        """The fixer's value for one finding, kept only when the column accepts it."""
+        if col.fix is None or (finding.rule or "") in _UNFIXABLE:
+            return None
+        proposed = col.fix.func(FixRequest(value, finding.params, col.enum))
+        if proposed is None or proposed == value:
+            return None
+        checked = normalize.one(proposed)
+        return proposed if checked is not None and not checked.findings else None
 
     # ---- row rules: JSON Schema over the projection each rule reads
     def _row_rules(self) -> None:
@@ -321,18 +377,50 @@ class _TableChecker:
             return
         view: TableViewProtocol = TableView(self, rows)  # mypy: the engine's view fits the protocol
         for finding in check.function.func(view, check.args, self.context):
-            self._emit(finding.rule or check.rule, finding.column, finding.row, finding.params)
+            fix_value = self._check_fix(check, finding) if check.fix is not None else None
+            self._emit(
+                finding.rule or check.rule, finding.column, finding.row, finding.params, fix_value
+            )
+
+    def _check_fix(self, check: Any, finding: Finding) -> Any:
+        """A table check's fix for a finding on one cell, kept only when the column accepts it."""
+        name = finding.column
+        if finding.row is None or name is None or name not in self.header.positions:
+            return None
+        col = self.pack.column(name)
+        value = self.raw(name)[finding.row]
+        proposed = check.fix.func(FixRequest(value, finding.params, col.enum))
+        if proposed is None or proposed == value:
+            return None
+        if col.name not in self._fix_normalizers:
+            self._fix_normalizers[col.name] = _ValueNormalizer(col)
+        checked = self._fix_normalizers[col.name].one(proposed)
+        return proposed if checked is not None and not checked.findings else None
 
     # ---- issues
     def _emit(
-        self, rule_id: str, column: str | None, index: int | None, params: Mapping[str, Any]
+        self,
+        rule_id: str,
+        column: str | None,
+        index: int | None,
+        params: Mapping[str, Any],
+        fix_value: Any = None,
     ) -> None:
-        self.issues.append(self.issue(rule_id, column, index, params))
+        self.issues.append(self.issue(rule_id, column, index, params, fix_value))
 
     def issue(
-        self, rule_id: str, column: str | None, index: int | None, params: Mapping[str, Any]
+        self,
+        rule_id: str,
+        column: str | None,
+        index: int | None,
+        params: Mapping[str, Any],
+        fix_value: Any = None,
     ) -> Issue:
-        """The issue ``rule_id`` raises on table row ``index`` (None: the whole table)."""
+        """The issue ``rule_id`` raises on table row ``index`` (None: the whole table).
+
+        ``fix_value`` is the proposed value of a fixable finding; the message's "did you mean"
+        then shows exactly that value.
+        """
         rule = self.pack.rules.get(rule_id) or _builtin_rule(rule_id)
         table = self.table
         if index is None:
@@ -355,6 +443,8 @@ class _TableChecker:
             value=value,
         )
         fields.update(params)
+        if fix_value is not None:
+            fields.update(_did_you_mean(fix_value))
         return Issue(
             rule=rule_id,
             severity=rule.severity,
@@ -364,6 +454,7 @@ class _TableChecker:
             cell=cell,
             value=json_value(value),
             **_message_parts(rule, fields),
+            fix_value=fix_value,
         )
 
     def _message_fields(
@@ -586,7 +677,8 @@ class _ValueNormalizer:
             rule = rule or self.col.rule or ""
             if rule in found:
                 continue
-            if self.col.enum is not None and path and path[-1] == "enum":
+            if self.col.enum is not None and self.col.fix is None and path and path[-1] == "enum":
+                # a column with a fixer gets its "did you mean" from the fix, never a second guess
                 params = {**params, **_enum_suggestion(json, self.col.enum)}
             found[rule] = params
         return tuple(Finding(rule=rule, params=params) for rule, params in found.items())
@@ -634,6 +726,14 @@ def _enum_suggestion(value: Any, members: Sequence[Any]) -> dict[str, str]:
         return {}
     best = options[close[0]]
     return {"suggestion": best, "suggestion_text": f' (did you mean "{best}"?)'}
+
+
+def _did_you_mean(fix_value: Any) -> dict[str, str]:
+    """The message fields naming a fix: dates and numbers bare, other text quoted."""
+    shown = display_value(fix_value)
+    plain = not isinstance(fix_value, str) or _DATE_TEXT.fullmatch(fix_value)
+    text = f" (did you mean {shown}?)" if plain else f' (did you mean "{shown}"?)'
+    return {"suggestion": shown, "suggestion_text": text}
 
 
 def _fold(value: Any) -> str:

@@ -119,13 +119,14 @@ class Issue:
     what: str
     why: str = ""
     fix: str = ""
+    fix_value: Any = None  # the value a safe fix writes into the cell (None: not fixable)
 
     @property
     def message(self) -> str:
         return " ".join(part for part in (self.what, self.why, self.fix) if part)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "rule": self.rule,
             "severity": self.severity,
             "sheet": self.sheet,
@@ -138,6 +139,9 @@ class Issue:
             "what": self.what,
             "why": self.why,
         }
+        if self.fix_value is not None:
+            data["fix_value"] = json_value(self.fix_value)
+        return data
 
 
 def json_value(value: Any) -> Any:

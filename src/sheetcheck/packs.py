@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PackError
-from .functions import CheckFunction, get_function
+from .functions import CheckFunction, Fixer, get_fixer, get_function
 from .model import Severity
 
 EXT = "x-sheetcheck"
@@ -72,6 +72,7 @@ class Column:
     args: Mapping[str, Any]
     optional_column: bool
     width: float | None
+    fix: Fixer | None = None  # the fixer for the column's findings, when the pack names one
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -109,6 +110,7 @@ class Check:
     args: Mapping[str, Any]
     when: RowRule | None
     pointer: str
+    fix: Fixer | None = None  # the fixer for the check's findings, when the pack names one
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,6 +349,7 @@ class _Compiler:
             args=meta.get("args", {}),
             optional_column=bool(meta.get("optional_column", False)),
             width=meta.get("width"),
+            fix=self._fixer(meta.get("fix"), f"{ptr}/{EXT}/fix"),
         )
         if col.has_value_rules and rule is None and not _all_annotated(prop):
             raise self.fail(
@@ -390,7 +393,17 @@ class _Compiler:
         when = None
         if "when" in entry:
             when = self._row_rule({**_as_schema(entry["when"]), EXT: {"rule": rule}}, f"{ptr}/when")
-        return Check(rule, function, args, when, ptr)
+        return Check(rule, function, args, when, ptr, self._fixer(entry.get("fix"), f"{ptr}/fix"))
+
+    def _fixer(self, name: str | None, ptr: str) -> Fixer | None:
+        if name is None:
+            return None
+        found = get_fixer(name)
+        if found is None:
+            raise self.fail(
+                ptr, f"unknown fixer '{name}' (is the plug-in that provides it installed?)"
+            )
+        return found
 
     def _function(self, name: str, kind: str, args: Mapping[str, Any], ptr: str) -> CheckFunction:
         from jsonschema import Draft202012Validator

@@ -70,6 +70,8 @@ class Sheet:
     autofit: list[str] = field(default_factory=list)  # "columns" / "rows", as asked
 
     def set_value(self, cell: Cell, value: Any) -> None:
+        if isinstance(value, str) and value.startswith("'"):
+            value = value[1:]  # Excel's text prefix: the cell holds the text after it
         if value in ("", None):
             self.values.pop(cell, None)
         else:

@@ -1,7 +1,7 @@
 """SheetCheck for xlwings Lite: validate this workbook before the migration upload.
 
-Scripts: Validate (also bound to the SheetCheckValidate button on the Instructions sheet)
-and Clear. Cell functions: =SHEETCHECK.DATE(E2), =SHEETCHECK.ROW(A2:G2, A$1:G$1),
+Scripts: Validate (also bound to the SheetCheckValidate button on the Instructions sheet),
+Clear, Fix and Undo fixes. Cell functions: =SHEETCHECK.DATE(E2), =SHEETCHECK.ROW(A2:G2, A$1:G$1),
 =SHEETCHECK.ISSUES(A1:G5000).
 """
 
@@ -24,6 +24,24 @@ def validate(book: xw.Book):
 def clear(book: xw.Book):
     """Remove SheetCheck's highlights and Issues sheet (your own formatting is untouched)."""
     excel.clear(book)
+
+
+# --- Fix and Undo fixes (sheetcheck.excel.fix) ---
+from sheetcheck.excel import fix as excel_fix
+
+
+@script(name="Fix")
+def fix(book: xw.Book):
+    """Apply the safe fixes: the first press lists them on the Changes sheet, the second
+    changes the cells and validates again."""
+    excel_fix.fix(book)
+
+
+@script(name="Undo fixes")
+def undo_fixes(book: xw.Book):
+    """Write back every value Fix changed (Excel's own undo does not cover them)."""
+    excel_fix.undo(book)
+# --- end of Fix and Undo fixes ---
 
 
 @func(name="DATE", namespace="SHEETCHECK")

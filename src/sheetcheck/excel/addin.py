@@ -4,17 +4,19 @@ The add-ins are built the way ``xlwings quickstart NAME --addin --ribbon`` build
 ribbon add-in that ships inside the installed xlwings package and rewrite its ribbon XML. Its
 VBA is xlwings' own (so it always matches the installed xlwings), and its one ribbon callback,
 ``RibbonMyAddin.RunMain``, runs ``import NAME; NAME.main()`` where NAME is the file name
-without ``.xlam``. One callback means one action per add-in file, so there are two files that
+without ``.xlam``. One callback means one action per add-in file, so there are four files that
 share one SheetCheck tab (``idQ`` in a shared XML namespace):
 
 * ``sheetcheck.xlam``: the Validate button runs ``sheetcheck.main()``;
-* ``sheetcheck.excel.unpaint.xlam``: the Clear button runs ``sheetcheck.excel.unpaint.main()``.
+* ``sheetcheck.excel.unpaint.xlam``: the Clear button runs ``sheetcheck.excel.unpaint.main()``;
+* ``sheetcheck.excel.fixbutton.xlam`` (Fix) and ``sheetcheck.excel.undofixes.xlam`` (Undo fixes)
+  run the ``main()`` of those modules (:mod:`sheetcheck.excel.fix`).
 
 The add-in's xlwings code reads its settings from its own ``myaddin.conf`` sheet before any
 config file (``PROJECT_NAME`` is ``myaddin`` in the shipped VBA, so ``~/.xlwings/xlwings.conf``
 is never read, and ``~/.myaddin/myaddin.conf`` would be shared by every quickstart add-in on
 the machine). The build therefore enables that sheet and writes the current interpreter into
-it: nothing outside the two add-in files is changed, and uninstalling is deleting them.
+it: nothing outside the add-in files is changed, and uninstalling is deleting them.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from ..errors import SheetcheckError, UsageError
 
 VALIDATE_ADDIN = "sheetcheck.xlam"
 CLEAR_ADDIN = "sheetcheck.excel.unpaint.xlam"
+FIX_ADDIN = "sheetcheck.excel.fixbutton.xlam"
+UNDO_ADDIN = "sheetcheck.excel.undofixes.xlam"
 CALLBACK = "RibbonMyAddin.RunMain"  # the ribbon callback in xlwings' quickstart ribbon add-in
 SOURCE_ADDIN = "quickstart_addin_ribbon.xlam"
 RIBBON_PART = "customUI/customUI.xml"
@@ -92,6 +96,28 @@ ADDINS = (
             "ClearFormats",
             "Remove SheetCheck's highlights and Issues sheet. Your own formatting was never "
             "changed.",
+        ),
+    ),
+    AddinSpec(
+        FIX_ADDIN,
+        "SheetCheck Fix",
+        Button(
+            "Fix",
+            "Fix",
+            "AutoCorrect",
+            "Apply the safe fixes (dates, statuses one letter off, extra spaces, scores written "
+            "as text) after saying how many cells will change; the Changes sheet lists each one.",
+        ),
+    ),
+    AddinSpec(
+        UNDO_ADDIN,
+        "SheetCheck Undo fixes",
+        Button(
+            "UndoFixes",
+            "Undo fixes",
+            "Undo",
+            "Write back every value Fix changed, from the Changes sheet (Excel's own undo does "
+            "not cover changes made by code).",
         ),
     ),
 )
@@ -188,7 +214,7 @@ def build_addin(spec: AddinSpec, directory: Path, interpreter: str = "") -> Path
 
 
 def build_addins(directory: Path, interpreter: str = "") -> list[Path]:
-    """Both add-ins (Validate and Clear) in ``directory``."""
+    """Every add-in (Validate, Clear, Fix, Undo fixes) in ``directory``."""
     return [build_addin(spec, directory, interpreter) for spec in ADDINS]
 
 
@@ -249,7 +275,7 @@ def install(
             f"cannot write to {err.filename or target}: close Excel and try again"
         ) from None
     lines.append(
-        f"Installed {built[0].name} (Validate) and {built[1].name} (Clear) in {target}; "
+        f"Installed {', '.join(f'{p.name} ({spec.button.label})' for p, spec in zip(built, ADDINS, strict=True))} in {target}; "
         "Excel loads them at start-up: restart Excel to see the SheetCheck tab."
     )
     lines.append(f"Their buttons run {python} (set in each add-in's myaddin.conf sheet).")
@@ -311,8 +337,9 @@ def register_cli(commands: argparse._SubParsersAction) -> None:
     add = sub.add_parser(
         "install",
         help="build the SheetCheck add-ins and install them into desktop Excel",
-        description="Build sheetcheck.xlam (Validate) and sheetcheck.excel.unpaint.xlam "
-        "(Clear) from xlwings' ribbon add-in and copy them into Excel's start-up folder.",
+        description="Build sheetcheck.xlam (Validate), sheetcheck.excel.unpaint.xlam (Clear), "
+        "sheetcheck.excel.fixbutton.xlam (Fix) and sheetcheck.excel.undofixes.xlam (Undo fixes) "
+        "from xlwings' ribbon add-in and copy them into Excel's start-up folder.",
     )
     add.add_argument("--dir", type=Path, help="install into DIR instead of Excel's XLSTART folder")
     add.add_argument("--output", type=Path, metavar="DIR", help="only build the add-ins into DIR")
@@ -324,7 +351,8 @@ def register_cli(commands: argparse._SubParsersAction) -> None:
         "lite",
         help="print main.py and requirements.txt for xlwings Lite",
         description="Print (or write) the main.py and requirements.txt to paste into xlwings "
-        "Lite: a Validate and a Clear script and the SHEETCHECK.* cell functions.",
+        "Lite: the Validate, Clear, Fix and Undo fixes scripts and the SHEETCHECK.* cell "
+        "functions.",
     )
     lite.add_argument("--output", type=Path, metavar="DIR", help="write the two files into DIR")
     lite.add_argument(

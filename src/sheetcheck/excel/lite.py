@@ -1,8 +1,8 @@
 """The ``main.py`` and ``requirements.txt`` to paste into xlwings Lite.
 
 xlwings Lite runs Python in the browser (Pyodide) inside Excel on Windows, macOS and the web.
-``main.py`` defines two scripts (Validate, Clear) and the cell functions; it only calls
-:mod:`sheetcheck.excel`, so the behaviour is the desktop add-in's. python-calamine is not
+``main.py`` defines the scripts (Validate, Clear, Fix, Undo fixes) and the cell functions; it
+only calls :mod:`sheetcheck.excel`, so the behaviour is the desktop add-in's. python-calamine is not
 installed there (the package marks it for non-Emscripten platforms), which the Excel front
 end never needs: the workbook's values arrive with the script call.
 """
@@ -23,8 +23,8 @@ VALIDATE_BUTTON = button.BINDING
 MAIN_PY = '''\
 """SheetCheck for xlwings Lite: validate this workbook before the migration upload.
 
-Scripts: Validate (also bound to the SheetCheckValidate button on the Instructions sheet)
-and Clear. Cell functions: =SHEETCHECK.DATE(E2), =SHEETCHECK.ROW(A2:G2, A$1:G$1),
+Scripts: Validate (also bound to the SheetCheckValidate button on the Instructions sheet),
+Clear, Fix and Undo fixes. Cell functions: =SHEETCHECK.DATE(E2), =SHEETCHECK.ROW(A2:G2, A$1:G$1),
 =SHEETCHECK.ISSUES(A1:G5000).
 """
 
@@ -47,6 +47,24 @@ def validate(book: xw.Book):
 def clear(book: xw.Book):
     """Remove SheetCheck's highlights and Issues sheet (your own formatting is untouched)."""
     excel.clear(book)
+
+
+# --- Fix and Undo fixes (sheetcheck.excel.fix) ---
+from sheetcheck.excel import fix as excel_fix
+
+
+@script(name="Fix")
+def fix(book: xw.Book):
+    """Apply the safe fixes: the first press lists them on the Changes sheet, the second
+    changes the cells and validates again."""
+    excel_fix.fix(book)
+
+
+@script(name="Undo fixes")
+def undo_fixes(book: xw.Book):
+    """Write back every value Fix changed (Excel's own undo does not cover them)."""
+    excel_fix.undo(book)
+# --- end of Fix and Undo fixes ---
 
 
 @func(name="DATE", namespace="SHEETCHECK")

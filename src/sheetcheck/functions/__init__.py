@@ -44,6 +44,8 @@ BUILTIN_MODULES = (
     "sheetcheck.functions.crossref",
     "sheetcheck.functions.learners",
     "sheetcheck.functions.reconcile",
+    "sheetcheck.functions.text",
+    "sheetcheck.functions.fixers",
 )
 
 Kind = Literal["value", "table"]
@@ -229,6 +231,57 @@ def check_function(
     return register
 
 
+@dataclass(frozen=True, slots=True)
+class FixRequest:
+    """What a fixer sees of one finding: the cell as read, the finding's message params, and
+    the column's allowed values when it has an ``enum``."""
+
+    value: Any
+    params: Mapping[str, Any] = field(default_factory=dict)
+    allowed: Sequence[Any] | None = None
+
+
+FixFunc = Callable[[FixRequest], Any]
+VetoFunc = Callable[[Mapping[str, Any]], "str | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fixer:
+    """A registered fixer: the value a finding's cell should hold, or None when not certain.
+
+    ``veto`` looks at each finding of a column the fixer serves; a reason it returns means no
+    cell of that column may be fixed (a column of swapped dates), and is shown for the column.
+    """
+
+    name: str
+    func: FixFunc
+    veto: VetoFunc | None = None
+
+
+_FIXERS: dict[str, Fixer] = {}
+
+
+def fixer(name: str, veto: VetoFunc | None = None) -> Callable[[FixFunc], FixFunc]:
+    """Register ``func`` as the fixer ``name``: packs mark fixable findings by naming it
+    (``"fix": name`` on a column or a check). Registered and loaded like check functions."""
+
+    def register(func: FixFunc) -> FixFunc:
+        if name in _FIXERS and _FIXERS[name].func is not func:
+            raise ValueError(f"fixer {name!r} is already registered")
+        _FIXERS[name] = Fixer(name, func, veto)
+        return func
+
+    return register
+
+
+def get_fixer(name: str) -> Fixer | None:
+    """The fixer registered as ``name``, discovering built-ins and plug-ins on first use."""
+    _load_builtins()
+    if name not in _FIXERS:
+        _load_entry_points()
+    return _FIXERS.get(name)
+
+
 def load_modules(names: Iterable[str]) -> None:
     """Import each named module: importing a function module registers its functions.
 
@@ -278,10 +331,14 @@ __all__ = [
     "ColumnInfo",
     "Context",
     "Finding",
+    "FixRequest",
+    "Fixer",
     "PackInfo",
     "TableView",
     "ValueResult",
     "check_function",
+    "fixer",
+    "get_fixer",
     "get_function",
     "load_modules",
     "registered",

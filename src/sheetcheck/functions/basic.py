@@ -39,7 +39,8 @@ def dmy_date(value: Any, args: Mapping[str, Any]) -> ValueResult:
     verdict = parse_dmy(value, earliest)
     if verdict.ok:
         return ValueResult(verdict.date)
-    finding = Finding(params={"reason": verdict.reason, "suggestion": verdict.suggestion})
+    params = {"reason": verdict.reason, "suggestion": verdict.suggestion, "kind": verdict.kind}
+    finding = Finding(params=params)
     return ValueResult(None, (finding,))
 
 

@@ -315,3 +315,26 @@ def blank_rows(compiler: Compiler, check: Check) -> list[Source]:
     above_blank = Leaf(lambda f: "LEN(TRIM(" + "&".join(f.previous(n) for n in names) + "))=0")
     condition = all_of((compiler.when(check), above_blank))
     return [Source(check.rule, compiler.pack.key_column, condition, check.function.name)]
+
+
+@formula_for("extra-spaces")
+def extra_spaces(compiler: Compiler, check: Check) -> list[Source]:
+    """Text with spaces around it, doubled inside, or non-breaking spaces (CHAR(160)).
+
+    TRIM removes spaces around text and collapses runs inside; non-breaking spaces are turned
+    into spaces first. Text that is nothing but spaces is an empty cell, as in the engine.
+    """
+    when = compiler.when(check)
+
+    def differs(name: str) -> Expr:
+        def build(f: Frame) -> str:
+            r = f.ref(name)
+            cleaned = f'TRIM(SUBSTITUTE({r},CHAR(160)," "))'
+            return f'AND(ISTEXT({r}),{cleaned}<>"",NOT(EXACT({cleaned},{r})))'
+
+        return Leaf(build, array_safe=False)
+
+    return [
+        Source(check.rule, name, all_of((when, differs(name))), check.function.name)
+        for name in check.args["columns"]
+    ]

@@ -281,6 +281,7 @@ _PLANTS: tuple[tuple[tuple[str, ...], str, _Edit], ...] = (
         "Passed",
         _set(created="14/9/2022", started="14/9/2022", completed="2/11/2022"),
     ),
+    (("extra-spaces",), "In Progress", lambda row: row.__setitem__(1, f"{row[1]}  ")),
 )
 
 

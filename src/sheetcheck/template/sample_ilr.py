@@ -116,6 +116,7 @@ _PLANTED: tuple[tuple[tuple[str, ...], _Edit], ...] = (
     (("outcome-status-conflict",), _ended(CompStatus=6, Outcome=8)),
     (("late-achievement-period",), _ended(LearnActEndDate="28/7/2026", AchDate="14/8/2026")),
     (("late-achievement",), _ended(LearnActEndDate="3/7/2026", AchDate="24/7/2026")),
+    (("extra-spaces",), _set(FamilyName="Okafor  Reid")),
 )
 
 

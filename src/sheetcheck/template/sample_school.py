@@ -104,6 +104,10 @@ def certification(pack: RulePack) -> SampleData:
         ("grade-missing",),
         ["C2510", "First Aid at Work", "CPR and AED", "Passed", "8/3/2026", None],
     )
+    plant(
+        ("extra-spaces",),
+        ["C2511", "Health and Safety", "Fire Warden ", "Registered", "9/3/2026", None],
+    )
     programs.append(["Health and Safety", "Working at Height", "Optional"])
     programs.append(["food hygiene level 2", "Allergen Awareness", "Yes"])
     related_planted: dict[int, tuple[str, ...]] = {
@@ -148,6 +152,7 @@ def roster(pack: RulePack) -> SampleData:
     plant(20, ("required",), ["4120", "Ben", None, "7", "7A", "Ruth Okafor", "Ms"])
     plant(30, ("unknown-teacher-title",), ["4121", "Ella", "Moss", "7", "7B", "David Hale", "Sir"])
     plant(40, ("duplicate-student",), list(rows[5]))
+    plant(60, ("extra-spaces",), ["4122", "Noah ", "Brown", "8", "8A", "Ana Costa", "Mrs"])
     # A blank row between the classes: the row after it carries the finding.
     rows.insert(48, [None] * 7)
     planted = {(k + 1 if k >= 48 else k): v for k, v in planted.items()}

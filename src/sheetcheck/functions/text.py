@@ -1,0 +1,69 @@
+"""Built-in checks of free text cells: spaces a person cannot see.
+
+A name or a course title with a space before it, two spaces inside it or a non-breaking space
+(pasted from a web page or a PDF) looks right on screen, but the target compares text exactly:
+"Fire  Safety" is not the course "Fire Safety", and a learner's name with a trailing space is
+a different name in a search.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from . import Context, Finding, TableView, check_function
+
+_SPACES = re.compile(r"[ \u00a0]+")
+
+
+def without_extra_spaces(text: str) -> str:
+    """``text`` with non-breaking spaces as spaces, runs of spaces as one, none around it."""
+    return _SPACES.sub(" ", text).strip(" \u00a0")
+
+
+def _what(text: str) -> str:
+    found = []
+    if text != text.strip(" \u00a0"):
+        found.append("spaces before or after the text")
+    if re.search(r"\S[ \u00a0]{2,}\S", text):
+        found.append("doubled spaces")
+    if "\u00a0" in text:
+        found.append("non-breaking spaces")
+    return " and ".join(found) or "extra spaces"
+
+
+@check_function(
+    "extra-spaces",
+    "table",
+    {
+        "type": "object",
+        "required": ["columns"],
+        "properties": {"columns": {"type": "array", "items": {"type": "string"}, "minItems": 1}},
+        "additionalProperties": False,
+    },
+    columns_from=("columns",),
+)
+def extra_spaces(view: TableView, args: Mapping[str, Any], context: Context) -> Iterator[Finding]:
+    """Text cells with spaces around them, doubled inside, or non-breaking spaces.
+
+    Each distinct value is looked at once; ``spaces`` names what was found.
+    """
+    for column in args["columns"]:
+        if not view.has(column):
+            continue
+        raw = view.raw(column)
+        verdicts: dict[str, str | None] = {}
+        for index in view.rows:
+            value = raw[index]
+            if value.__class__ is not str:
+                continue
+            if value not in verdicts:
+                cleaned = without_extra_spaces(value)
+                verdicts[value] = _what(value) if cleaned and cleaned != value else None
+            spaces = verdicts[value]
+            if spaces is not None:
+                yield Finding(index, column, {"spaces": spaces})
+
+
+__all__ = ["extra_spaces", "without_extra_spaces"]
