@@ -44,6 +44,7 @@ docs: $(STAMP)
 	$(BIN)/python -m sheetcheck.docs
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench_check.py
 	-test -f benchmarks/bench_annotate.py && $(BIN)/python benchmarks/bench_annotate.py
 	XLWINGS_LICENSE_KEY=noncommercial $(BIN)/python benchmarks/bench_excel.py

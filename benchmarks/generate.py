@@ -59,14 +59,14 @@ def rows(count: int, seed: int = 7, problem_rate: float = 0.05) -> Iterator[list
         yield row
 
 
-def write_xlsx(path: Path, count: int, seed: int = 7) -> Path:
+def write_xlsx(path: Path, count: int, seed: int = 7, problem_rate: float = 0.05) -> Path:
     """Write ``count`` rows with openpyxl's streaming writer (text dates, as the template has)."""
     import openpyxl
 
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("Enrollments")
     sheet.append(HEADER)
-    for row in rows(count, seed):
+    for row in rows(count, seed, problem_rate):
         sheet.append(row)
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_suffix(".tmp.xlsx")

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .engine import Context, check_table, sheet_not_read
-from .errors import InputError, UsageError
+from .errors import InputError, SheetcheckError, UsageError
 from .model import FileReport, Issue, Report, Table, sort_key
 from .packs import RulePack, bundled_pack_names, load_pack
 from .tables import HeaderMatch, build_table, find_header
@@ -62,6 +63,56 @@ def check(
     items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     options = CheckOptions(template=template, sheet=sheet, import_date=import_date, isolate=isolate)
     return Report([check_file(p, options) for p in items], strict=strict)
+
+
+def check_batch(
+    paths: Sequence[str], options: CheckOptions, *, jobs: int | None = None
+) -> Generator[tuple[str, FileReport | SheetcheckError], None, None]:
+    """Each file's report, or the error that kept it from being checked, in the order given.
+
+    With ``options.isolate`` the files are checked in parallel by up to ``jobs`` reused worker
+    processes (default: one per core), each file with its own memory limit and timeout (see
+    :mod:`sheetcheck.pool`); otherwise one by one in this process. A pack that cannot be loaded
+    raises before any file is read; an unexpected exception (a bug) propagates.
+    """
+    if options.template:
+        load_pack(options.template)  # pack errors come first; the workers inherit the cache
+    if not options.isolate:
+        for path in paths:
+            try:
+                yield path, check_file(path, options)
+            except SheetcheckError as err:
+                yield path, err
+        return
+    from .limits import DEFAULT_LIMITS
+    from .pool import Failed, map_isolated
+
+    _warm_up(options)
+    check = functools.partial(check_file, options=replace(options, isolate=False))
+    results = map_isolated(check, paths, limits=options.limits or DEFAULT_LIMITS, jobs=jobs)
+    try:
+        for path, result in zip(paths, results, strict=True):
+            if isinstance(result, Failed):
+                if not isinstance(result.error, SheetcheckError):
+                    raise result.error
+                yield path, result.error
+            else:
+                yield path, result
+    finally:
+        results.close()  # ends the workers however this loop ends
+
+
+def _warm_up(options: CheckOptions) -> None:
+    """Import the readers and load the packs once, before the workers are forked from us."""
+    from . import readers
+
+    if readers.has_calamine():
+        import python_calamine  # noqa: F401  (imported for the workers to inherit)
+    import jsonschema  # noqa: F401  (the engine's row rules; same reason)
+
+    if options.template is None:
+        for name in bundled_pack_names():
+            load_pack(name)
 
 
 def check_file(path: str | os.PathLike[str], options: CheckOptions) -> FileReport:

@@ -157,10 +157,27 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
     check.add_argument(
         "--force", action="store_true", help="annotate even if parts of the workbook would be lost"
     )
+    check.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive_jobs,
+        metavar="N",
+        help="check up to N files at once, each in its own worker process (default: the number of cores)",
+    )
     from .limits import add_limit_options
 
     add_limit_options(check)
     check.set_defaults(handler=_run_check)
+
+
+def _positive_jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
 
 
 def _add_clean(commands: argparse._SubParsersAction) -> None:
@@ -195,7 +212,7 @@ def _add_rules(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    from .checker import CheckOptions, check_file
+    from .checker import CheckOptions, check_batch
     from .limits import limits_from_args
     from .progress import Progress
 
@@ -222,15 +239,22 @@ def _run_check(args: argparse.Namespace) -> int:
         return report.exit_code
     reports: list[FileReport] = []
     with Progress(enabled=None if not args.quiet else False) as progress:
-        for done, path in enumerate(args.files):
-            progress.update(f"checking {os.path.basename(path)}", done, len(args.files))
-            try:
-                reports.append(check_file(path, options))
-            except SheetcheckError as err:
-                if isinstance(err, UsageError) or _is_pack_error(err):
-                    raise
-                _error_line(str(err))
-                reports.append(FileReport(file=path, error=str(err)))
+        progress.update(f"checking {os.path.basename(args.files[0])}", 0, len(args.files))
+        batch = check_batch(args.files, options, jobs=args.jobs)
+        try:
+            for done, (path, result) in enumerate(batch, start=1):
+                if isinstance(result, SheetcheckError):
+                    if isinstance(result, UsageError) or _is_pack_error(result):
+                        raise result
+                    _error_line(str(result))
+                    reports.append(FileReport(file=path, error=str(result)))
+                else:
+                    reports.append(result)
+                if done < len(args.files):
+                    following = os.path.basename(args.files[done])
+                    progress.update(f"checking {following}", done, len(args.files))
+        finally:
+            batch.close()  # stops the workers when a usage error ends the batch early
     report = Report(reports, strict=args.strict)
     _emit(report, args)
     if args.annotate and reports[0].error is None:

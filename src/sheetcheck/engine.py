@@ -17,7 +17,7 @@ import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .compiled import compile_value_schema
 from .dates import format_dmy
@@ -245,6 +245,8 @@ class _TableChecker:
         self._json: dict[str, list[Any]] = {}
         self._fix_normalizers: dict[str, _ValueNormalizer] = {}
         self.issues: list[Issue] = []
+        self._rules: dict[str, tuple[Any, _RuleText]] = {}
+        self._places: dict[str | None, tuple[int, str, str]] = {}
 
     # ---- accessors used by TableView
     def raw(self, column: str) -> Sequence[CellValue]:
@@ -421,20 +423,20 @@ class _TableChecker:
         ``fix_value`` is the proposed value of a fixable finding; the message's "did you mean"
         then shows exactly that value.
         """
-        rule = self.pack.rules.get(rule_id) or _builtin_rule(rule_id)
+        rule, text = self._rule(rule_id)
         table = self.table
         if index is None:
             row, cell, value, header_text = table.header_row, None, None, column
         else:
             row = table.row_numbers[index]
-            pos = self.header.positions.get(column or self.pack.key_column, None)
-            if pos is None:
-                pos = 0
-            cell = cell_ref(row, table.col_number(pos))
+            pos, letters, header_text = self._place(column)
+            cell = f"{letters}{row}"
             value = table.columns[pos][index]
-            header_text = str(table.header[pos])  # a row-level problem sits on the key cell
+        if fix_value is not None:
+            params = {**params, **_did_you_mean(fix_value)}
         fields = self._message_fields(
-            rule,
+            text.names,
+            params,
             column=column,
             header_text=header_text,
             index=index,
@@ -442,24 +444,43 @@ class _TableChecker:
             cell=cell,
             value=value,
         )
-        fields.update(params)
-        if fix_value is not None:
-            fields.update(_did_you_mean(fix_value))
-        return Issue(
-            rule=rule_id,
-            severity=rule.severity,
-            sheet=table.sheet,
-            row=row,
-            column=header_text,
-            cell=cell,
-            value=json_value(value),
-            **_message_parts(rule, fields),
+        return Issue.deferred(
+            rule_id,
+            rule.severity,
+            table.sheet,
+            row,
+            header_text,
+            cell,
+            json_value(value),
+            text,
+            fields,
             fix_value=fix_value,
         )
 
+    def _rule(self, rule_id: str) -> tuple[Any, _RuleText]:
+        """The rule and its shared texts, looked up once per rule (a Rule hashes slowly)."""
+        known = self._rules.get(rule_id)
+        if known is None:
+            rule = self.pack.rules.get(rule_id) or _builtin_rule(rule_id)
+            known = self._rules[rule_id] = (rule, _rule_text(rule))
+        return known
+
+    def _place(self, column: str | None) -> tuple[int, str, str]:
+        """Where a row's issue about ``column`` sits: the header position, its column letters
+        and its header text (a row-level problem, without a column, sits on the key cell)."""
+        place = self._places.get(column)
+        if place is None:
+            pos = self.header.positions.get(column or self.pack.key_column, None)
+            if pos is None:
+                pos = 0
+            letters = column_letter(self.table.col_number(pos))
+            place = self._places[column] = (pos, letters, str(self.table.header[pos]))
+        return place
+
     def _message_fields(
         self,
-        rule: Any,
+        names: Iterable[str],
+        params: Mapping[str, Any],
         *,
         column: str | None,
         header_text: str | None,
@@ -467,23 +488,19 @@ class _TableChecker:
         row: int,
         cell: str | None,
         value: Any,
-    ) -> dict[str, Any]:
-        fields: dict[str, Any] = {
-            "column": header_text or column or "",
-            "cell": cell or f"row {row}",
-            "row": row,
-            "value": display_value(value),
-            "value_q": quote(value),
-            "import_date": self.import_date_text,
-            "suggestion": "",
-            "suggestion_text": "",
-            "reason": "",
-        }
-        if index is not None:
-            wanted = _placeholders(rule)
-            for name, col in self.pack.row_fields.items():
-                if name not in wanted:
-                    continue
+    ) -> tuple[Any, ...]:
+        """The values of the placeholders ``names``, in that order: the check's own parameters
+        first, then the pack's row fields (other columns of the row), then the location and
+        value of the cell. A name none of them provides is a bug in the pack or check: KeyError,
+        at once."""
+        fields: dict[str, Any] = {}
+        row_fields = self.pack.row_fields if index is not None else {}
+        for name in names:
+            if name in params:
+                fields[name] = params[name]
+            elif name in row_fields:
+                col = row_fields[name]
+                assert index is not None
                 if col in self.norms:
                     norm = self.norms[col][index]
                     fields[name] = display_value(norm.json if norm is not None else None)
@@ -491,7 +508,23 @@ class _TableChecker:
                     fields[name] = display_value(self.raw(col)[index])
                 else:
                     fields[name] = ""
-        return fields
+            elif name == "column":
+                fields[name] = header_text or column or ""
+            elif name == "cell":
+                fields[name] = cell or f"row {row}"
+            elif name == "row":
+                fields[name] = row
+            elif name == "value":
+                fields[name] = display_value(value)
+            elif name == "value_q":
+                fields[name] = quote(value)
+            elif name == "import_date":
+                fields[name] = self.import_date_text
+            elif name in ("suggestion", "suggestion_text", "reason"):
+                fields[name] = ""
+            else:
+                raise KeyError(name)
+        return tuple(fields.values())
 
     @staticmethod
     def _without_shadowed(issues: list[Issue]) -> list[Issue]:
@@ -600,6 +633,7 @@ class _ValueNormalizer:
             self.validate = compile_value_schema(col.schema) or _jsonschema_paths(col.schema)
         self.enum_index = {_fold(m): m for m in col.enum} if col.enum and col.ignore_case else None
         self._memo: dict[Any, Norm | None] = {}
+        self._annotations: dict[tuple[Any, ...], tuple[str | None, dict[str, Any]]] = {}
         self._typed_memo: dict[tuple[type, Any], Norm | None] = {}
 
     def column(self, raw: Sequence[CellValue]) -> list[Norm | None]:
@@ -673,7 +707,10 @@ class _ValueNormalizer:
         assert self.validate is not None
         found: dict[str, dict[str, Any]] = {}
         for path in self.validate(json):
-            rule, params = _annotation_for(self.col.schema, path)
+            annotation = self._annotations.get(path)
+            if annotation is None:
+                annotation = self._annotations[path] = _annotation_for(self.col.schema, path)
+            rule, params = annotation[0], dict(annotation[1])
             rule = rule or self.col.rule or ""
             if rule in found:
                 continue
@@ -773,6 +810,31 @@ def _placeholders(rule: Any) -> frozenset[str]:
 def _sentence(text: str) -> str:
     """``text`` ending in a full stop; cached, so a rule's fixed texts stay one shared object."""
     return text if not text or text.endswith((".", "?", "!")) else text + "."
+
+
+class _RuleText(NamedTuple):
+    """A rule's message, why and fix texts, shared by every deferred issue of the rule."""
+
+    message: str
+    why: str
+    fix: str
+    names: tuple[str, ...]  # the placeholders the three use (and "suggestion" with its text)
+
+    def render(self, values: Sequence[Any]) -> tuple[str, str, str]:
+        fields = dict(zip(self.names, values, strict=True))
+        return (
+            _sentence(_fill(self.message, fields)),
+            _sentence(_fill(self.why, fields)),
+            _sentence(_fill(self.fix, fields)),
+        )
+
+
+@functools.cache
+def _rule_text(rule: Any) -> _RuleText:
+    names = set(_placeholders(rule))
+    if "suggestion_text" in names:
+        names.add("suggestion")  # _fill words the suggestion itself when only that was given
+    return _RuleText(rule.message, rule.why, rule.fix, tuple(sorted(names)))
 
 
 def _message_parts(rule: Any, fields: Mapping[str, Any]) -> dict[str, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -99,31 +99,210 @@ class Table:
             yield number, [column[k] for column in self.columns]
 
 
-@dataclass(frozen=True, slots=True)
+class IssueText(Protocol):
+    """How a deferred issue gets its words: a rule's message texts, filled in on demand."""
+
+    def render(self, values: Sequence[Any]) -> tuple[str, str, str]:
+        """(what, why, fix) with the placeholders filled from ``values`` (the text's own
+        placeholders, in its own order)."""
+        ...
+
+
+_PUBLIC = (
+    "rule",
+    "severity",
+    "sheet",
+    "row",
+    "column",
+    "cell",
+    "value",
+    "what",
+    "why",
+    "fix",
+    "fix_value",
+)
+
+
 class Issue:
     """One problem found, with its location.
 
     ``what`` says what is wrong (with the value and the cell), ``why`` why the target system
     cares, ``fix`` how to fix it; ``message`` is the three together, the plain-English text
-    every report shows. Only the parts are stored: ``why`` and most ``fix`` texts are the
-    rule's own, shared by every issue of that rule, which keeps a million issues affordable.
+    every report shows. The attributes are read-only; issues compare and hash by them.
+
+    The engine makes its issues *deferred* (:meth:`deferred`): each keeps its rule's message
+    texts (one object shared by every issue of the rule) and the few values their placeholders
+    need, and the sentences are filled in the first time ``what``, ``why``, ``fix`` or
+    ``message`` is read, which is when a report is written. A check that finds 50,000
+    problems and prints only a summary (``--quiet``) never formats 150,000 sentences, and a
+    deferred issue is small to send back from the checking process.
     """
 
-    rule: str
-    severity: Severity
-    sheet: str
-    row: int
-    column: str | None
-    cell: str | None
-    value: Any
-    what: str
-    why: str = ""
-    fix: str = ""
-    fix_value: Any = None  # the value a safe fix writes into the cell (None: not fixable)
+    __slots__ = (
+        "_cell",
+        "_column",
+        "_fields",
+        "_fix",
+        "_fix_value",
+        "_row",
+        "_rule",
+        "_severity",
+        "_sheet",
+        "_text",
+        "_value",
+        "_what",
+        "_why",
+    )
+    # Private slots behind read-only properties: plain slot stores keep making an issue about
+    # a microsecond (a frozen dataclass's object.__setattr__ calls cost five).
+    _text: IssueText | None
+    _fields: Sequence[Any] | None
+
+    def __init__(  # noqa: PLR0917  (the positional order of the former dataclass; callers use it)
+        self,
+        rule: str,
+        severity: Severity,
+        sheet: str,
+        row: int,
+        column: str | None,
+        cell: str | None,
+        value: Any,
+        what: str,
+        why: str = "",
+        fix: str = "",
+        fix_value: Any = None,
+    ) -> None:
+        self._rule = rule
+        self._severity = severity
+        self._sheet = sheet
+        self._row = row
+        self._column = column
+        self._cell = cell
+        self._value = value
+        self._what = what
+        self._why = why
+        self._fix = fix
+        self._fix_value = fix_value
+        self._text = None
+        self._fields = None
+
+    @classmethod
+    def deferred(  # noqa: PLR0917  (the constructor's order, plus the text and its fields)
+        cls,
+        rule: str,
+        severity: Severity,
+        sheet: str,
+        row: int,
+        column: str | None,
+        cell: str | None,
+        value: Any,
+        text: IssueText,
+        fields: Sequence[Any],
+        fix_value: Any = None,
+    ) -> Issue:
+        """An issue whose what, why and fix are ``text.render(fields)``, rendered when first read."""
+        issue = cls.__new__(cls)
+        issue._rule = rule
+        issue._severity = severity
+        issue._sheet = sheet
+        issue._row = row
+        issue._column = column
+        issue._cell = cell
+        issue._value = value
+        issue._what = issue._why = issue._fix = ""
+        issue._fix_value = fix_value
+        issue._text = text
+        issue._fields = fields
+        return issue
+
+    def _render(self) -> None:
+        if self._text is not None:
+            assert self._fields is not None
+            self._what, self._why, self._fix = self._text.render(self._fields)
+            self._text = self._fields = None
+
+    @property
+    def rule(self) -> str:
+        return self._rule
+
+    @property
+    def severity(self) -> Severity:
+        return self._severity
+
+    @property
+    def sheet(self) -> str:
+        return self._sheet
+
+    @property
+    def row(self) -> int:
+        return self._row
+
+    @property
+    def column(self) -> str | None:
+        return self._column
+
+    @property
+    def cell(self) -> str | None:
+        return self._cell
+
+    @property
+    def value(self) -> Any:
+        return self._value
+
+    @property
+    def fix_value(self) -> Any:
+        """The value a safe fix writes into the cell (None: not fixable)."""
+        return self._fix_value
+
+    @property
+    def what(self) -> str:
+        self._render()
+        return self._what
+
+    @property
+    def why(self) -> str:
+        self._render()
+        return self._why
+
+    @property
+    def fix(self) -> str:
+        self._render()
+        return self._fix
 
     @property
     def message(self) -> str:
         return " ".join(part for part in (self.what, self.why, self.fix) if part)
+
+    def _astuple(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in _PUBLIC)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Issue)
+        return self._astuple() == other._astuple()
+
+    def __hash__(self) -> int:
+        return hash(self._astuple())
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{name}={getattr(self, name)!r}" for name in _PUBLIC)
+        return f"Issue({parts})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as it is: a deferred issue travels deferred (the shared text once per pickle)."""
+        where = (
+            self._rule,
+            self._severity,
+            self._sheet,
+            self._row,
+            self._column,
+            self._cell,
+            self._value,
+        )
+        if self._text is not None:
+            return (_deferred_issue, (*where, self._text, self._fields, self._fix_value))
+        return (Issue, (*where, self._what, self._why, self._fix, self._fix_value))
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -142,6 +321,10 @@ class Issue:
         if self.fix_value is not None:
             data["fix_value"] = json_value(self.fix_value)
         return data
+
+
+def _deferred_issue(*args: Any) -> Issue:
+    return Issue.deferred(*args)
 
 
 def json_value(value: Any) -> Any:

@@ -1,0 +1,301 @@
+"""Issues are cheap (issue 15 point 2): deferred words, identical reports.
+
+The engine keeps, per issue, only the values its rule's placeholders use, and fills the
+sentences in when a report is written. The reference is the former way: every field the engine
+knows (location, value, import date, every row field, the check's parameters) filled in at once,
+and the rule, the issue's column and each schema annotation looked up anew every time.
+Both are run over generated tables (hypothesis), the bundled samples and the shared corpus, and
+every report format must come out byte for byte the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import pickle
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import require_corpus
+from enrollment import HEADER, IMPORT_DATE, table
+from sheetcheck import engine
+from sheetcheck.checker import CheckOptions, check_file
+from sheetcheck.engine import Context, check_table, quote
+from sheetcheck.errors import SheetcheckError
+from sheetcheck.functions import Finding
+from sheetcheck.limits import Limits
+from sheetcheck.model import (
+    CellError,
+    FileReport,
+    Issue,
+    Report,
+    UncachedFormula,
+    column_letter,
+)
+from sheetcheck.packs import load_pack
+from sheetcheck.pool import Failed, map_isolated
+from sheetcheck.report import write_report
+from sheetcheck.values import display_value
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = sorted((ROOT / "workbook_templates" / "samples").glob("*.xlsx"))
+
+
+def every_field(
+    self: Any,
+    names: Iterable[str],
+    params: Mapping[str, Any],
+    *,
+    column: str | None,
+    header_text: str | None,
+    index: int | None,
+    row: int,
+    cell: str | None,
+    value: Any,
+) -> tuple[Any, ...]:
+    """The reference: every field the engine filled in for every issue before they were
+    deferred (a placeholder's value is looked up in all of them)."""
+    fields: dict[str, Any] = {
+        "column": header_text or column or "",
+        "cell": cell or f"row {row}",
+        "row": row,
+        "value": display_value(value),
+        "value_q": quote(value),
+        "import_date": self.import_date_text,
+        "suggestion": "",
+        "suggestion_text": "",
+        "reason": "",
+    }
+    if index is not None:
+        for name, col in self.pack.row_fields.items():
+            if col in self.norms:
+                norm = self.norms[col][index]
+                fields[name] = display_value(norm.json if norm is not None else None)
+            elif col in self.header.positions:
+                fields[name] = display_value(self.raw(col)[index])
+            else:
+                fields[name] = ""
+    fields.update(params)
+    return tuple(fields[name] for name in names)
+
+
+def uncached_rule(self: Any, rule_id: str) -> tuple[Any, Any]:
+    """The reference looks the rule up for every issue, as the engine did."""
+    rule = self.pack.rules.get(rule_id) or engine._builtin_rule(rule_id)
+    return rule, engine._rule_text(rule)
+
+
+def uncached_place(self: Any, column: str | None) -> tuple[int, str, str]:
+    pos = self.header.positions.get(column or self.pack.key_column, None)
+    if pos is None:
+        pos = 0
+    return pos, column_letter(self.table.col_number(pos)), str(self.table.header[pos])
+
+
+def uncached_findings(self: Any, json: Any) -> tuple[Finding, ...]:
+    """The engine's value findings before schema annotations were looked up once per path."""
+    found: dict[str, dict[str, Any]] = {}
+    for path in self.validate(json):
+        rule, params = engine._annotation_for(self.col.schema, path)
+        rule = rule or self.col.rule or ""
+        if rule in found:
+            continue
+        if self.col.enum is not None and self.col.fix is None and path and path[-1] == "enum":
+            params = {**params, **engine._enum_suggestion(json, self.col.enum)}
+        found[rule] = params
+    return tuple(Finding(rule=rule, params=params) for rule, params in found.items())
+
+
+def use_reference(patch: pytest.MonkeyPatch) -> None:
+    """The engine as it was: every field filled in, nothing looked up once and kept."""
+    patch.setattr(engine._TableChecker, "_message_fields", every_field)
+    patch.setattr(engine._TableChecker, "_rule", uncached_rule)
+    patch.setattr(engine._TableChecker, "_place", uncached_place)
+    patch.setattr(engine._ValueNormalizer, "_findings", uncached_findings)
+
+
+def reports(issues: list[Issue]) -> dict[str, str]:
+    """The issues as every report format writes them."""
+    item = FileReport(file="f.xlsx", template="t", sheet="S", header_row=1, rows=9, issues=issues)
+    texts = {}
+    for fmt in ("json", "text", "csv"):
+        out = io.StringIO()
+        write_report(Report([item]), out, fmt)
+        texts[fmt] = out.getvalue()
+    return texts
+
+
+def assert_same(deferred: list[Issue], reference: list[Issue]) -> None:
+    assert deferred == reference
+    assert reports(deferred) == reports(reference)
+
+
+# --------------------------------------------------------------------------- generated tables
+
+LOGINS = ["ann@school.org", " bob@school.org ", "bad login", "", None, "ann@school.org", 12.0]
+COURSES = ["Fire Safety", "GDPR", None, "  ", CellError("#N/A"), UncachedFormula("=A1")]
+STATUSES = ["Completed", "Passed", "Failed", "In Progress", "Not Started", "Complete", "passd"]
+SCORES = [None, 0, 55, 100, 101, -1, "85", "abc", True, 12.5, CellError("#DIV/0!")]
+DATES = [
+    None,
+    "1/1/2025",
+    "31/02/2025",
+    "2025-01-01",
+    "1/1/25",
+    "1/1/2031",
+    dt.datetime(2025, 3, 1),
+    dt.date(1899, 1, 1),
+    45000,
+    "soon",
+]
+
+ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(LOGINS),
+        st.sampled_from(COURSES),
+        st.sampled_from([*STATUSES, None]),
+        st.sampled_from(SCORES),
+        st.sampled_from(DATES),
+        st.sampled_from(DATES),
+        st.sampled_from(DATES),
+    ).map(list),
+    max_size=25,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=ROWS)
+def test_generated_tables_report_the_same(monkeypatch: pytest.MonkeyPatch, rows: list[Any]) -> None:
+    pack = load_pack("enrollment-history")
+    context = Context(import_date=IMPORT_DATE)
+    deferred = check_table(pack, table(rows), context)
+    with monkeypatch.context() as patched:
+        use_reference(patched)
+        reference = check_table(pack, table(rows), Context(import_date=IMPORT_DATE))
+    assert_same(deferred, reference)
+
+
+def test_the_header_only_cases_report_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Missing columns and an empty table: issues without a row."""
+    pack = load_pack("enrollment-history")
+    cut = table([], header=HEADER[:3])
+    deferred = check_table(pack, cut, Context(import_date=IMPORT_DATE))
+    use_reference(monkeypatch)
+    assert_same(deferred, check_table(pack, cut, Context(import_date=IMPORT_DATE)))
+
+
+# --------------------------------------------------------------------------- real files
+
+
+def checked(path: str) -> list[Issue] | str:
+    try:
+        return check_file(path, CheckOptions(import_date=dt.date(2026, 11, 1))).issues
+    except SheetcheckError as err:
+        return str(err)
+
+
+def run_all(paths: list[str]) -> list[Any]:
+    """Every file checked in the pool (a forked worker sees a monkeypatched engine too)."""
+    limits = Limits(timeout_seconds=120, memory_bytes=2 * 1024**3)
+    results = list(map_isolated(checked, paths, limits=limits, jobs=2))
+    return [str(r.error) if isinstance(r, Failed) else r for r in results]
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[p.stem for p in SAMPLES])
+def test_samples_report_the_same(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    deferred = checked(str(sample))
+    assert isinstance(deferred, list) and deferred, "each sample has planted problems"
+    use_reference(monkeypatch)
+    reference = checked(str(sample))
+    assert isinstance(reference, list)
+    assert_same(deferred, reference)
+
+
+@pytest.mark.slow
+def test_corpus_reports_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = require_corpus()
+    paths = sorted(str(p) for p in corpus.rglob("*") if p.is_file() and p.suffix != ".md")
+    deferred = run_all(paths)
+    use_reference(monkeypatch)
+    reference = run_all(paths)
+    for path, mine, theirs in zip(paths, deferred, reference, strict=True):
+        if isinstance(mine, list):
+            assert isinstance(theirs, list), path
+            assert_same(mine, theirs)
+        else:
+            assert mine == theirs, path
+
+
+# --------------------------------------------------------------------------- deferral itself
+
+
+def bad_rows(count: int) -> list[list[Any]]:
+    return [["bad login", "GDPR", "Complete", 120, "31/02/2025", None, None]] * count
+
+
+def count_renders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls = [0]
+    render = engine._RuleText.render
+
+    def counting(self: Any, values: Sequence[Any]) -> tuple[str, str, str]:
+        calls[0] += 1
+        return render(self, values)
+
+    monkeypatch.setattr(engine._RuleText, "render", counting)
+    return calls
+
+
+def test_words_are_filled_in_only_when_a_report_needs_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = count_renders(monkeypatch)
+    found = check_table(
+        load_pack("enrollment-history"), table(bad_rows(50)), Context(import_date=IMPORT_DATE)
+    )
+    item = FileReport(file="f.xlsx", template="t", rows=50, issues=found)
+    assert len(found) >= 200 and calls == [0]
+    write_report(Report([item]), io.StringIO(), "text", quiet=True)
+    assert calls == [0], "a summary line reads no issue's words"
+    write_report(Report([item]), io.StringIO(), "json")
+    assert calls == [len(found)], "each issue's words are filled in once"
+    write_report(Report([item]), io.StringIO(), "text")
+    assert calls == [len(found)]
+
+
+def test_a_deferred_issue_travels_deferred_and_small() -> None:
+    found = check_table(
+        load_pack("enrollment-history"), table(bad_rows(200)), Context(import_date=IMPORT_DATE)
+    )
+    deferred_size = len(pickle.dumps(found))
+    copies = pickle.loads(pickle.dumps(found))
+    assert all(c._text is not None for c in copies), "unpickled issues are still deferred"
+    assert copies == found  # comparing fills in the words of both
+    assert all(c._text is None for c in copies)
+    assert deferred_size < len(pickle.dumps(found))
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value"), [("rule", "other"), ("cell", "B2"), ("what", "x"), ("message", "x")]
+)
+def test_an_issue_is_read_only(attribute: str, value: str) -> None:
+    issue = Issue("r", "error", "S", 2, "C", "C2", 1, "what", "why", "fix")
+    with pytest.raises(AttributeError):
+        setattr(issue, attribute, value)
+    assert issue.message == "what why fix" and hash(issue) == hash(Issue(*issue._astuple()))
+
+
+def test_a_placeholder_nobody_fills_fails_at_check_time() -> None:
+    """A pack bug surfaces when the issue is made, not later inside a report writer."""
+    pack = load_pack("enrollment-history")
+    broken = dataclasses.replace(pack.rules["invalid-date"], why="{nope}")
+    pack = dataclasses.replace(pack, rules={**pack.rules, "invalid-date": broken})
+    with pytest.raises(KeyError, match="nope"):
+        check_table(pack, table(bad_rows(1)), Context(import_date=IMPORT_DATE))
