@@ -353,8 +353,9 @@ def test_interrupted_write_leaves_nothing_behind(
         return real(self, name)
 
     monkeypatch.setattr(Package, "_zip_info", failing)
-    with pytest.raises(OSError, match="disk full"):
-        annotate(source, target, report(source, ISSUES))
+    with pytest.raises(SheetcheckError, match=r"out\.xlsx: cannot write there \(disk full\)"):
+        # force: "previous version" is not an annotated copy, which is refused without it
+        annotate(source, target, report(source, ISSUES), force=True)  # one line, exit 2
     assert calls["n"] == 5
     assert target.read_bytes() == b"previous version"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.xlsx", "out.xlsx"]

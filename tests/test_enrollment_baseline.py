@@ -86,7 +86,7 @@ def test_existing_enrollment_names_the_baseline_row() -> None:
         for i in issues([row()], baseline=[row(login="x@y.org"), row()])
         if i.rule == "existing-enrollment"
     ]
-    assert issue.severity == "warning" and "row 3 of the --baseline export" in issue.message
+    assert issue.severity == "warning" and "row 3 of the --baseline file" in issue.message
 
 
 def test_without_baseline_nothing_is_compared() -> None:
@@ -178,7 +178,7 @@ def test_existing_rule_ids_are_kept() -> None:
         "score-status-mismatch", "score-missing", "invalid-score", "duplicate-open-enrollment",
         "duplicate-enrollment", "status-date-conflict", "future-date", "archived-enrollment",
     }  # fmt: skip
-    assert old | set(NEW_RULES) | {"duplicate-license-course", "extra-spaces"} == rules
+    assert old | set(NEW_RULES) | {"duplicate-license-course", "extra-spaces", "no-rows"} == rules
 
 
 # --------------------------------------------------------------------------- command line

@@ -23,7 +23,7 @@ from sheetcheck.isolate import run_isolated
 from sheetcheck.limits import Limits
 
 ROOT = Path(__file__).resolve().parents[1]
-TIME_LIMIT = 30.0
+HANG_LIMIT = 600.0  # only stops a hung process; the command has its own --timeout
 MEMORY_LIMIT = int(1.5 * 1024**3)
 
 
@@ -85,18 +85,18 @@ def test_wide_sheet_reaches_column_xfd(hostile_cases: dict[str, HostileCase]) ->
     assert grid.rows[0][-1] == "Extra 16384"
 
 
-def run_cli(path: Path) -> tuple[subprocess.CompletedProcess[str], float]:
+def run_cli(path: Path) -> subprocess.CompletedProcess[str]:
+    """The command on ``path``; its own --timeout (the default limits) ends a slow parse, the
+    subprocess timeout only stops a hang, sized for a loaded machine."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    started = time.monotonic()
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "sheetcheck", "check", str(path)],
         capture_output=True,
         text=True,
-        timeout=TIME_LIMIT,
+        timeout=HANG_LIMIT,
         env=env,
         check=False,
     )
-    return result, time.monotonic() - started
 
 
 def assert_clean_ending(result: subprocess.CompletedProcess[str], path: Path) -> None:
@@ -111,11 +111,11 @@ def assert_clean_ending(result: subprocess.CompletedProcess[str], path: Path) ->
 
 
 def test_cli_on_every_hostile_file(hostile_cases: dict[str, HostileCase]) -> None:
-    """`sheetcheck check FILE` ends cleanly on each file, within 30 s and 1.5 GB."""
+    """`sheetcheck check FILE` ends cleanly on each file, within 1.5 GB (its time limit is the
+    command's own --timeout; speed is measured in benchmarks/)."""
     failures = []
     for case in hostile_cases.values():
-        result, seconds = run_cli(case.path)
-        assert seconds < TIME_LIMIT
+        result = run_cli(case.path)
         try:
             assert_clean_ending(result, case.path)
             if case.cause is not None:
@@ -165,27 +165,31 @@ def echo(value: object) -> object:
     return value
 
 
-SMALL = Limits(memory_bytes=512 * 1024**2, timeout_seconds=5)
+# A child that is meant to finish gets a limit no loaded machine reaches; one meant to be
+# stopped by the clock sleeps for an hour, so either outcome holds however slow the machine is.
+SMALL = Limits(memory_bytes=512 * 1024**2, timeout_seconds=300)
+SHORT = Limits(memory_bytes=512 * 1024**2, timeout_seconds=5)
+FOREVER = 3600
 
 
 @pytest.mark.parametrize(
-    ("func", "args", "cause"),
+    ("func", "args", "limits", "cause"),
     [
-        (allocate, (2048,), "ran out of memory"),
-        (sleep_for, (30,), "took longer than 5 s"),
-        (die_by_signal, (6,), "crashed (SIGABRT)"),
-        (die_by_signal, (11,), "crashed (SIGSEGV)"),
-        (die_by_signal, (9,), "killed"),
+        (allocate, (2048,), SMALL, "ran out of memory"),
+        (sleep_for, (FOREVER,), SHORT, "took longer than 5 s"),
+        (die_by_signal, (6,), SMALL, "crashed (SIGABRT)"),
+        (die_by_signal, (11,), SMALL, "crashed (SIGSEGV)"),
+        (die_by_signal, (9,), SMALL, "killed"),
     ],
 )
-def test_isolated_failures_become_input_errors(func: object, args: tuple, cause: str) -> None:
+def test_isolated_failures_become_input_errors(
+    func: object, args: tuple, limits: Limits, cause: str
+) -> None:
     """Memory, time and signals in the child end as one InputError naming the cause."""
-    started = time.monotonic()
     with pytest.raises(InputError) as raised:
-        run_isolated(func, *args, limits=SMALL, label="book.xlsx")  # type: ignore[arg-type]
+        run_isolated(func, *args, limits=limits, label="book.xlsx")  # type: ignore[arg-type]
     assert cause in raised.value.cause
     assert raised.value.path == "book.xlsx"
-    assert time.monotonic() - started < 15
 
 
 @pytest.mark.parametrize(
@@ -227,15 +231,18 @@ def test_isolated_unpicklable_exception_keeps_its_name() -> None:
     [
         (echo, ("result",), "result"),
         (raise_input_error, ("a.xlsx",), InputError),
-        (sleep_for, (30,), "took longer than 2 s"),
+        (sleep_for, (FOREVER,), "took longer than 5 s"),
         (die_by_signal, (9,), "killed"),
     ],
 )
 def test_spawn_method_for_platforms_without_fork(
     func: object, args: tuple, expected: object
 ) -> None:
-    """The Windows path (a spawned interpreter) returns, re-raises, times out and survives."""
-    limits = Limits(timeout_seconds=2)
+    """The Windows path (a spawned interpreter) returns, re-raises, times out and survives.
+
+    A spawned interpreter may take many seconds to start on a loaded machine: only the case
+    meant to time out gets a short limit, and it sleeps far longer than any start-up."""
+    limits = SHORT if func is sleep_for else SMALL
     if expected == "result":
         assert run_isolated(func, *args, limits=limits, method="spawn") == "result"  # type: ignore[arg-type]
         return
@@ -255,15 +262,24 @@ def test_openpyxl_refuses_entity_expansion(hostile_cases: dict[str, HostileCase]
         openpyxl.load_workbook(hostile_cases["entity_bomb.xlsx"].path)
 
 
-def test_isolated_calls_from_threads_do_not_wait_for_each_other() -> None:
-    """A quick call finishes while a slow sibling (forked from another thread) still runs."""
+def wait_for(flag: str) -> str:
+    """Block until the file ``flag`` exists (at most an hour): a child that runs until told."""
+    for _ in range(FOREVER * 20):
+        if os.path.exists(flag):
+            return "woke"
+        time.sleep(0.05)
+    return "never told"
+
+
+def test_isolated_calls_from_threads_do_not_wait_for_each_other(tmp_path: Path) -> None:
+    """A quick call finishes while a sibling (forked from another thread) is still running:
+    the sibling runs until the file it waits for exists, which is made only afterwards."""
     from concurrent.futures import ThreadPoolExecutor
 
-    limits = Limits(timeout_seconds=20)
+    flag = tmp_path / "go"
     with ThreadPoolExecutor(max_workers=2) as pool:
-        slow = pool.submit(run_isolated, sleep_for, 4, limits=limits)
-        time.sleep(0.3)
-        started = time.monotonic()
-        assert run_isolated(echo, "fast", limits=limits) == "fast"
-        assert time.monotonic() - started < 2
+        slow = pool.submit(run_isolated, wait_for, str(flag), limits=SMALL)
+        assert run_isolated(echo, "fast", limits=SMALL) == "fast"
+        assert not slow.done()  # the quick call did not wait for it
+        flag.touch()
         assert slow.result() == "woke"

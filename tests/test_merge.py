@@ -158,7 +158,11 @@ def test_baseline_deletions_are_judged_on_all_files_together(
     assert code == 1 and not out.exists()
     assert located(data) == {("merged.xlsx", None, "student-deleted")}
     (whole,) = [f for f in data["files"] if f["file"] == str(out)]
-    assert "Di Fox (Student ID 4, class 7B)" in whole["issues"][0]["message"]
+    assert "Di Fox (Student ID 4, class 7B; row 4 of current.xlsx)" in whole["issues"][0]["message"]
+    assert (
+        "not in any of the 2 files (teacher1.xlsx, teacher2.xlsx)" in whole["issues"][0]["message"]
+    )
+    assert whole["upload_of"] == list(map(str, classes))
     assert whole["summary"]["rows"] == 3
     code, data, _ = run(capsys, *argv, "--allow-deletions")
     assert code == 0 and out.exists()

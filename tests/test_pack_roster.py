@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import random
 import string
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -188,8 +187,8 @@ def test_deleted_students_are_listed_by_name_and_class() -> None:
     """Each deletion error names the student and their class; the warning gives the count."""
     errors = issues(CURRENT[:1], BASELINE)
     assert {(i.row, i.cell) for i in errors} == {(1, None)}
-    assert "Anna Lee (Student ID 2, class 7A)" in errors[0].message
-    assert "Tom Jones (Student ID 3, class 8A)" in errors[1].message
+    assert "Anna Lee (Student ID 2, class 7A; row 3 of the --baseline file)" in errors[0].message
+    assert "Tom Jones (Student ID 3, class 8A; row 4 of the --baseline file)" in errors[1].message
     (warning,) = issues(CURRENT[:1], BASELINE, {"allow_deletions": True})
     assert warning.message.startswith("2 student(s)") and "Anna Lee (7A)" in warning.message
 
@@ -216,7 +215,7 @@ def test_name_changed_message_tells_to_rename_in_the_platform_first() -> None:
     """The message shows both names and says where to change it."""
     rows = [student("1", "Zoe", "Smith"), *CURRENT[1:]]
     (issue,) = issues(rows, BASELINE)
-    assert '"Zoe Smith" in this sheet but "Zoë Smith" in the platform' in issue.message
+    assert '"Zoe Smith" in B2 but "Zoë Smith" in the platform (row 2 of the' in issue.message
     assert "in the platform first" in issue.message
 
 
@@ -304,11 +303,9 @@ def _random_name(rng: random.Random, length: int) -> str:
     return "".join(rng.choice(string.ascii_lowercase) for _ in range(length)).title()
 
 
-def test_name_index_is_fast_for_5000_by_5000() -> None:
-    """5,000 new students against 5,000 current ones, all in one year: well under two seconds.
-
-    (Measured about 0.3 s on the development machine; the bound leaves room for slow CI.)
-    """
+def test_name_index_finds_the_planted_5000_by_5000() -> None:
+    """5,000 new students against 5,000 current ones, all in one year: every planted near
+    duplicate is found. (Its speed, about 0.3 s, is measured by benchmarks/bench_names.py.)"""
     rng = random.Random(6)
     common_given = [_random_name(rng, 5) for _ in range(60)]
     existing = [(rng.choice(common_given), _random_name(rng, 7)) for _ in range(5000)]
@@ -317,11 +314,8 @@ def test_name_index_is_fast_for_5000_by_5000() -> None:
         index.add(number, given, family, [("year", "7")])
     planted = {k: (g + "x", f) for k, (g, f) in enumerate(existing[:50])}
     new = [planted.get(k, (rng.choice(common_given), _random_name(rng, 7))) for k in range(5000)]
-    start = time.perf_counter()
     hits = [index.search(given, family, [("year", "7")]) for given, family in new]
-    elapsed = time.perf_counter() - start
     assert all(any(item == k for _, item in hits[k]) for k in planted)
-    assert elapsed < 2.0, f"{elapsed:.2f} s"
 
 
 # --------------------------------------------------------------------------- command line
@@ -380,7 +374,7 @@ def test_bundled_sample_has_exactly_the_planted_problems(tmp_path: Path) -> None
     assert found_rules == {k: set(v) for k, v in data.planted.items()}
     baseline_rules = {"student-deleted", "deletions-allowed", "name-changed", "similar-student"}
     assert {r for v in data.planted.values() for r in v} == (
-        set(load_pack(PACK).rules) - baseline_rules - {"missing-column"}
+        set(load_pack(PACK).rules) - baseline_rules - {"missing-column", "no-rows"}
     )
 
 

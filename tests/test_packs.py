@@ -88,7 +88,55 @@ def test_every_bundled_pack_loads() -> None:
             "/properties/Enrollment Status/type",
             "date",
         ),
-        (["allOf", 0, "additionalProperties"], False, "/allOf/0", "additionalProperties"),
+        (
+            ["allOf", 0, "additionalProperties"],
+            False,
+            "/allOf/0/additionalProperties",
+            'unknown keyword "additionalProperties"',
+        ),
+        # A typo in a JSON Schema keyword would silently drop its rule: the vocabulary is closed.
+        (
+            ["properties", "Enrollment Status", "enun"],
+            ["Completed"],
+            "/properties/Enrollment Status/enun",
+            'unknown keyword "enun" (did you mean "enum"?)',
+        ),
+        (
+            ["properties", "Enrollment Score", "maximun"],
+            100,
+            "/properties/Enrollment Score/maximun",
+            'did you mean "maximum"?',
+        ),
+        (
+            ["allOf", 0, "requird"],
+            ["Login ID"],
+            "/allOf/0/requird",
+            'did you mean "required"?',
+        ),
+        (
+            ["allOf", 1, "if", "properties", "Enrollment Status", "enun"],
+            ["Completed"],
+            "/allOf/1/if/properties/Enrollment Status/enun",
+            'did you mean "enum"?',
+        ),
+        (
+            ["allOf", 2, "then", "not", "requierd"],
+            ["Enrollment Completed Date"],
+            "/allOf/2/then/not/requierd",
+            'did you mean "required"?',
+        ),
+        (
+            [X, "checks", 1, "when", "propertys"],
+            {},
+            "/x-sheetcheck/checks/1/when/propertys",
+            'did you mean "properties"?',
+        ),
+        (
+            ["properties", "Enrollment Status", "format"],
+            "email",
+            "/properties/Enrollment Status/format",
+            "would ignore it",
+        ),
         (
             ["properties", "Course Name", X, "function"],
             "date-order",
@@ -197,3 +245,19 @@ def test_mutated_packs_give_a_pack_error_or_a_pack(data: st.DataObject) -> None:
         compile_pack(pack, "mutated.json")
     except PackError as err:
         assert str(err).startswith("mutated.json")
+
+
+def test_a_keyword_typo_stops_the_check_with_file_and_pointer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Renaming enum to enun used to drop every unknown-status finding without a word."""
+    from sheetcheck.cli import main
+
+    pack = tmp_path / "typo.json"
+    pack.write_text(json.dumps(broken(["properties", "Enrollment Status", "enun"], ["Done"])))
+    book = tmp_path / "book.csv"
+    book.write_text("Login ID,Course Name,Enrollment Status\na@b.org,Fire,Done\n")
+    code = main(["check", str(book), "-t", str(pack)])
+    _, err = capsys.readouterr()
+    assert code == 2 and err.count("\n") == 1
+    assert f"{pack} at /properties/Enrollment Status/enun: unknown keyword" in err

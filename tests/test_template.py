@@ -30,7 +30,7 @@ from sheetcheck.template import (
     register_cli,
 )
 from sheetcheck.template.formulas import translate_pattern
-from sheetcheck.template.instructions import IMPORT_DATE_CELL, INSTRUCTIONS_SHEET, neutral
+from sheetcheck.template.instructions import IMPORT_DATE_CELL, INSTRUCTIONS_SHEET, TRACE_SHEET
 from sheetcheck.template.sample import DEMO_IMPORT_DATE, sample_data
 from sheetcheck.template.workbook import (
     LISTS_SHEET,
@@ -218,17 +218,20 @@ class TestWorkbook:
     """What openpyxl sees when it reloads the template."""
 
     def test_sheets(self, template: Any) -> None:
-        """Data sheets first and active, Instructions next, the lists sheet hidden, then the
-        Validate rig's codes sheet of each data sheet, very hidden, with its name."""
+        """Data sheets first and active, Instructions next, the lists sheet hidden, the
+        technical trace last of the visible ones, then the Validate rig's codes sheet of each
+        data sheet, very hidden, with its name."""
         states = [(ws.title, ws.sheet_state) for ws in template.worksheets]
         assert states == [
             ("Enrollments", "visible"),
             ("Licenses", "visible"),
             (INSTRUCTIONS_SHEET, "visible"),
             (LISTS_SHEET, "hidden"),
+            (TRACE_SHEET, "visible"),
             ("SheetCheck codes 1", "veryHidden"),
             ("SheetCheck codes 2", "veryHidden"),
         ]
+        assert "technical" in TRACE_SHEET.casefold() and "formula" in TRACE_SHEET.casefold()
         names = {label: d.attr_text for label, d in template.defined_names.items()}
         assert names["SheetCheck_codes_1"] == "'Enrollments'!$A$1"
         assert names["SheetCheck_codes_2"] == "'Licenses'!$A$1"
@@ -343,7 +346,7 @@ class TestWorkbook:
             (codes_rule_formula("SheetCheck codes 1", severity), FILLS[severity])
             for severity in ("error", "warning", "info")
         ]
-        traces = _section(template, "Highlighting rules")
+        traces = _section(template, "Highlighting rules", TRACE_SHEET)
         licenses = compile_pack(load_pack(EH).related["licenses"])
         assert len(traces) == len(compiled.rules) + len(licenses.rules)
         for rule_id, severity, _, cells, formula, *_ in traces:
@@ -351,18 +354,50 @@ class TestWorkbook:
                 assert fills[formula] == FILLS[severity], rule_id
 
     def test_instructions_explain_every_rule(self, template: Any) -> None:
-        """Each rule id appears with severity, meaning, why and fix, placeholders neutral."""
+        """Each rule id appears with its severity, problem, why and fix in plain words."""
         rows = {r[0]: r for r in _section(template, "Rules")}
         assert set(rows) == set(load_pack(EH).rules)
         for rule in load_pack(EH).rules.values():
             row = rows[rule.id]
-            assert row[1] == rule.severity
-            assert rule.title in row[2] and "{" not in row[2]
-            assert row[3] == neutral(rule.why) and row[4] == neutral(rule.fix)
+            assert row[1].casefold().startswith(rule.severity[:4])
+            assert row[2] == rule.title
+            if "{" not in rule.why:
+                assert row[3] == rule.why
+            if "{" not in rule.fix:
+                assert row[4] == rule.fix
             assert row[5]
         assert "Validate button" in rows["existing-enrollment"][5]
         assert rows["unknown-status"][5] == "Highlighted as you type"
-        assert rows["invalid-login-id"][5].startswith("Partly highlighted as you type")
+        assert rows["invalid-login-id"][5] == (
+            "Partly highlighted as you type; the Validate button checks the rest"
+        )
+        assert (
+            rows["required"][4]
+            == "Fill in the column, or delete the row if it is not an enrollment."
+        )
+
+    @pytest.mark.parametrize(
+        "name",
+        ["enrollment-history", "student-roster", "certification-registrations", "ilr-learners"],
+    )
+    def test_instructions_are_plain_words(self, name: str) -> None:
+        """No message template, placeholder, regular expression or formula on the Instructions
+        sheet of any committed template: they are on the trace sheet at the end."""
+        book = load_workbook(COMMITTED / f"{name}.xlsx")
+        texts = [
+            str(v)
+            for row in book[INSTRUCTIONS_SHEET].iter_rows(values_only=True)
+            for v in row
+            if v is not None and str(v) not in ("=TODAY()",)
+        ]
+        for text in texts:
+            assert not re.search(r"[{}\[\]^$\\]", text), text
+            assert not text.startswith(("AND(", "OR(", "NOT(", "=")), text
+            assert " the the " not in text, text
+        trace = book.worksheets[-1]
+        assert trace.title == TRACE_SHEET
+        formulas = [r[4] for r in trace.iter_rows(values_only=True) if r[4] and "(" in str(r[4])]
+        assert formulas, "the rule-to-formula trace moved to the last sheet"
 
     def test_instructions_say_how_to_validate(self, template: Any) -> None:
         """The headless command names this pack; the Validate button is described."""
@@ -396,9 +431,9 @@ class TestWorkbook:
         assert next(iter(sheet.tables.values())).ref == "A1:G8"
 
 
-def _section(book: Any, title: str) -> list[tuple[Any, ...]]:
+def _section(book: Any, title: str, sheet: str = INSTRUCTIONS_SHEET) -> list[tuple[Any, ...]]:
     """The rows of an Instructions table: below its title and column headings, to a gap."""
-    rows = list(book[INSTRUCTIONS_SHEET].iter_rows(values_only=True))
+    rows = list(book[sheet].iter_rows(values_only=True))
     start = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith(title))
     body = []
     for row in rows[start + 2 :]:
@@ -498,6 +533,7 @@ def test_sample_planted_problems(tmp_path: Path) -> None:
     planted = {rule for rules in expected.values() for rule in rules}
     assert planted == set(load_pack(EH).rules) - {
         "missing-column",  # the template has every column
+        "no-rows",  # the sample has rows
         "existing-enrollment",  # needs --baseline
     }
     assert 250 <= report.rows <= 400

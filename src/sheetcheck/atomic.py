@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
+from .errors import UsageError
+
 
 def file_mode(target: Path) -> int:
     """The permissions ``target`` has, or those a new file gets under the current umask."""
@@ -25,20 +27,43 @@ def file_mode(target: Path) -> int:
         return 0o666 & ~mask
 
 
+def check_target(target: str | os.PathLike[str]) -> Path:
+    """``target`` as a Path if a file can be written there; otherwise one clear line (exit 2).
+
+    Commands call it before they start work, so a typo in ``-o`` is reported at once, not
+    after a long check; :func:`replacing` calls it again as the last word.
+    """
+    target = Path(target)
+    folder = target.parent if str(target.parent) else Path()
+    if target.is_dir():
+        raise UsageError(f"{target}: is a folder; give the name of the file to write")
+    if not folder.is_dir():
+        raise UsageError(
+            f"{target}: the folder {folder} does not exist; create it or write elsewhere"
+        )
+    return target
+
+
 @contextlib.contextmanager
 def replacing(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path in ``target``'s folder; when the block succeeds, it replaces
     ``target`` in one rename. On any failure the temporary file is removed and ``target`` is
     left as it was."""
-    target = Path(target)
+    target = check_target(target)
     folder = target.parent if str(target.parent) else Path()
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as err:
+        raise UsageError(f"{target}: cannot write there ({err.strerror or err})") from None
     os.close(handle)
     temp = Path(name)
     try:
         yield temp
         temp.chmod(file_mode(target))
         temp.replace(target)
+    except OSError as err:  # disk full, permissions: one line, and the old file as it was
+        temp.unlink(missing_ok=True)
+        raise UsageError(f"{target}: cannot write there ({err.strerror or err})") from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

@@ -222,7 +222,7 @@ def _related_tables(
     tables: dict[str, Table] = {}
     for name, sub in pack.related.items():
         if sub.origin == "sheet":
-            sheet = _sheet_named(book, sub.sheet_name or "")
+            sheet = _sheet_named(book, sub.sheet_name or "", *sub.sheet_aliases)
             if sheet is not None:
                 grid = book.read_sheet(sheet)
                 found = find_header(sub, grid)
@@ -238,12 +238,15 @@ def _related_tables(
         with open_workbook(path, options.limits) as other:
             match, grid = _locate(other, sub, None)
             tables[name] = build_table(grid, match.offset)
+            tables[name].source = os.path.basename(path)
     return tables
 
 
-def _sheet_named(book: WorkbookReader, name: str) -> str | None:
+def _sheet_named(book: WorkbookReader, name: str, *aliases: str) -> str | None:
+    """The sheet called ``name`` or one of its ``aliases`` (ignoring case and spaces)."""
+    wanted = {n.strip().casefold() for n in (name, *aliases)}
     for sheet in book.sheet_names:
-        if sheet.strip().casefold() == name.strip().casefold():
+        if sheet.strip().casefold() in wanted:
             return sheet
     return None
 

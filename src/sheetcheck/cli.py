@@ -155,7 +155,9 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
         help="also write a copy of the workbook with bad cells highlighted, notes and an Issues sheet",
     )
     check.add_argument(
-        "--force", action="store_true", help="annotate even if parts of the workbook would be lost"
+        "--force",
+        action="store_true",
+        help="annotate even if parts of the workbook would be lost, or over an existing file that is not an annotated copy",
     )
     check.add_argument(
         "-j",
@@ -220,6 +222,8 @@ def _run_check(args: argparse.Namespace) -> int:
         raise UsageError("--annotate takes exactly one input file")
     _needs_input(args, "cutoff", "against")
     _needs_input(args, "allow_deletions", "baseline")
+    _writable_targets(args.output, args.merge, args.annotate)
+    args.files = _without_lock_files(args.files)
     options = CheckOptions(
         template=args.template,
         sheet=args.sheet,
@@ -271,6 +275,34 @@ def _needs_input(args: argparse.Namespace, param: str, option: str) -> None:
     if param in params and option not in inputs:
         flag = "--" + param.replace("_", "-")
         raise UsageError(f"{flag} only applies with --{option} FILE")
+
+
+def _without_lock_files(files: list[str]) -> list[str]:
+    """``check *.xlsx`` while a workbook is open: skip Excel's ``~$`` lock files with a note.
+
+    A lock file given on its own is kept, so the reader names it for what it is (exit 2).
+    """
+    from .lockfile import lock_file_cause, locked_workbook
+
+    kept: list[str] = []
+    for path in files:
+        workbook = locked_workbook(path)
+        if workbook is not None and len(files) > 1:
+            _error_line(
+                f"note: skipped {path}: {lock_file_cause(workbook)}; nothing to check in it"
+            )
+            continue
+        kept.append(path)
+    return kept or files
+
+
+def _writable_targets(*targets: str | None) -> None:
+    """Refuse an output path whose folder does not exist before any work is done (exit 2)."""
+    from .atomic import check_target
+
+    for target in targets:
+        if target:
+            check_target(target)
 
 
 def _is_pack_error(err: SheetcheckError) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .engine import rule_catalogue
 from .packs import RulePack, bundled_pack_names, load_pack
+from .wording import rule_why
 
 _BLOCK = re.compile(
     r"(<!-- BEGIN rules:(?P<name>[a-z0-9-]+) -->\n)(?P<body>.*?)(<!-- END rules:(?P=name) -->)",
@@ -40,7 +41,8 @@ def rules_markdown(pack: RulePack) -> str:
             )
     lines += ["", "| rule id | severity | what it catches | why it matters |", "|---|---|---|---|"]
     for rule in rule_catalogue(pack).values():
-        lines.append(f"| `{rule.id}` | {rule.severity} | {_cell(rule.title)} | {_cell(rule.why)} |")
+        why = rule_why(pack, rule)
+        lines.append(f"| `{rule.id}` | {rule.severity} | {_cell(rule.title)} | {_cell(why)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -17,7 +17,7 @@ import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 from .compiled import compile_value_schema
 from .dates import format_dmy
@@ -128,6 +128,13 @@ class TableView:
         return self._checker.table.sheet
 
     @property
+    def source(self) -> str:
+        pack = self._checker.pack
+        if self._checker.table.source or pack.origin != "input":
+            return self._checker.table.source
+        return f"the --{pack.input_name} file"  # a table handed in without its file name
+
+    @property
     def header_row(self) -> int:
         """Sheet row number of the header (data rows start below it, maybe after blank rows)."""
         return self._checker.table.header_row
@@ -168,6 +175,8 @@ def check_table(pack: RulePack, table: Table, context: Context | None = None) ->
             issues.extend(found)
         related[name] = checker
     issues.extend(_TableChecker(pack, table, context, related).run())
+    if not len(table):
+        issues.append(_no_rows(pack, table))
     return issues
 
 
@@ -214,6 +223,23 @@ def sheet_not_read(sheet: str, row: int, skipped: str, kind: str) -> Issue:
 def _missing_sheet(pack: RulePack, sub: RulePack, table: Table) -> Issue:
     rule = pack.rules.get("missing-sheet") or _builtin_rule("missing-sheet")
     fields = {"sheet": sub.sheet_name or sub.title, "title": sub.title}
+    return Issue(
+        rule=rule.id,
+        severity=rule.severity,
+        sheet=table.sheet,
+        row=table.header_row,
+        column=None,
+        cell=None,
+        value=None,
+        **_message_parts(rule, fields),
+    )
+
+
+def _no_rows(pack: RulePack, table: Table) -> Issue:
+    """A sheet with a header and nothing under it is never "ready": uploaded, an empty file
+    does what the pack's ``no-rows`` why says (the roster's deletes every student)."""
+    rule = pack.rules.get("no-rows") or _builtin_rule("no-rows")
+    fields = {"sheet": table.sheet, "row": table.header_row, "target": pack.target}
     return Issue(
         rule=rule.id,
         severity=rule.severity,
@@ -278,12 +304,40 @@ class _TableChecker:
         self._row_rules()
         for check in self.pack.checks:
             self._table_check(check)
-        return self._without_shadowed(self.issues)
+        return self._without_weaker(self._without_shadowed(self.issues))
+
+    def _without_weaker(self, issues: list[Issue]) -> list[Issue]:
+        """A check's finding gives way to a stronger rule's on the same row (``yields_to``): a
+        repeated open enrollment is reported once, as the error, not also as a duplicate."""
+        weaker = {c.rule: set(c.yields_to) for c in self.pack.checks if c.yields_to}
+        if not weaker:
+            return issues
+        stronger = {s for rules in weaker.values() for s in rules}
+        reported = {(i.rule, i.sheet, i.row) for i in issues if i.rule in stronger}
+        return [
+            i
+            for i in issues
+            if not any((s, i.sheet, i.row) in reported for s in weaker.get(i.rule, ()))
+        ]
 
     def _missing_column(self, col: Column) -> None:
+        from .nearmiss import likely_header
+
         names = ", ".join(f'"{n}"' for n in (col.name, *col.aliases))
-        params = {"column": col.name, "aliases": names}
+        claimed = set(self.header.positions.values())
+        unclaimed = [(p, str(t)) for p, t in enumerate(self.table.header) if p not in claimed]
+        near = likely_header((col.name, *col.aliases), unclaimed)
+        likely = None
+        likely_text = ""
+        if near is not None:
+            cell = cell_ref(self.table.header_row, self.table.col_number(near[0]))
+            likely = (cell, near[1])
+            likely_text = f'; {cell} "{near[1]}" looks like it (correct that heading)'
+        params = {"column": col.name, "aliases": names, "likely_text": likely_text}
         rule = self.pack.rules["missing-column"]
+        parts = _message_parts(rule, params)
+        if likely_text and "{likely_text}" not in rule.message:  # every pack's message says it
+            parts["what"] = parts["what"].rstrip(".") + likely_text + "."
         self.issues.append(
             Issue(
                 rule=rule.id,
@@ -293,7 +347,8 @@ class _TableChecker:
                 column=col.name,
                 cell=None,
                 value=None,
-                **_message_parts(rule, params),
+                **parts,
+                likely=likely,
             )
         )
 
@@ -360,9 +415,10 @@ class _TableChecker:
         rules = [r for r in self.pack.row_rules if self._available(r)]
         if not rules:
             return
+        params = [dict(r.params) for r in rules]  # one entry's own wording (consequence...)
         for index, errors in enumerate(_row_verdicts(self, rules)):
-            for rule_id, column in errors:
-                self._emit(rule_id, column, index, {})
+            for rule_id, column, entry in errors:
+                self._emit(rule_id, column, index, params[entry])
 
     def _available(self, rule: RowRule) -> bool:
         return all(c in self.norms for c in rule.reads)
@@ -520,6 +576,8 @@ class _TableChecker:
                 fields[name] = quote(value)
             elif name == "import_date":
                 fields[name] = self.import_date_text
+            elif name == "checked":
+                fields[name] = self.table.source or "this sheet"
             elif name in ("suggestion", "suggestion_text", "reason"):
                 fields[name] = ""
             else:
@@ -554,8 +612,9 @@ def _columns_named(arg_names: Iterable[str], args: Mapping[str, Any]) -> list[st
 
 def _row_verdicts(
     checker: _TableChecker, rules: Sequence[RowRule]
-) -> list[list[tuple[str, str | None]]]:
-    """Per table row, the [(rule id, column)] the row rules find (empty list: row passes).
+) -> list[list[tuple[str, str | None, int]]]:
+    """Per table row, the [(rule id, column, index of the row rule)] the row rules find
+    (empty list: the row passes).
 
     The key of a row is its projection onto the columns the rules read: the value where a
     rule looks at it, mere presence otherwise. Distinct keys are validated once; the rows
@@ -573,7 +632,7 @@ def _row_verdicts(
     ]
     validators = [(rule, Draft202012Validator(strip_annotations(rule.schema))) for rule in rules]
 
-    def verdict(key: tuple[Any, ...]) -> list[tuple[str, str | None]]:
+    def verdict(key: tuple[Any, ...]) -> list[tuple[str, str | None, int]]:
         instance = {
             name: (value if reads[name] else "present")
             for name, value in zip(names, key, strict=True)
@@ -592,9 +651,10 @@ def _accepted_rows(checker: _TableChecker, when: RowRule) -> list[int]:
 
 def _row_errors(
     validators: Sequence[tuple[RowRule, Any]], instance: Mapping[str, Any], key_column: str
-) -> list[tuple[str, str | None]]:
-    found: list[tuple[str, str | None]] = []
-    for rule, validator in validators:
+) -> list[tuple[str, str | None, int]]:
+    found: list[tuple[str, str | None, int]] = []
+    seen: set[tuple[str, str | None]] = set()
+    for entry, (rule, validator) in enumerate(validators):
         for error in validator.iter_errors(instance):
             if error.validator == "required":
                 columns = [c for c in error.validator_value if c not in instance]
@@ -603,8 +663,9 @@ def _row_errors(
             else:
                 columns = [rule.column or key_column]
             for column in columns:
-                if (rule.rule, column) not in found:
-                    found.append((rule.rule, column))
+                if (rule.rule, column) not in seen:
+                    seen.add((rule.rule, column))
+                    found.append((rule.rule, column, entry))
     return found
 
 
@@ -837,7 +898,13 @@ def _rule_text(rule: Any) -> _RuleText:
     return _RuleText(rule.message, rule.why, rule.fix, tuple(sorted(names)))
 
 
-def _message_parts(rule: Any, fields: Mapping[str, Any]) -> dict[str, str]:
+class _Parts(TypedDict):
+    what: str
+    why: str
+    fix: str
+
+
+def _message_parts(rule: Any, fields: Mapping[str, Any]) -> _Parts:
     """The issue's what, why and fix, placeholders filled."""
     return {
         "what": _sentence(_fill(rule.message, fields)),
@@ -855,6 +922,14 @@ _BUILTIN_MESSAGES = {
         'The workbook has no sheet named "{sheet}" ({title}).',
         "The import reads that sheet too; without it the file is rejected.",
         'Add a sheet named "{sheet}" with its header row, as in the template.',
+    ),
+    "no-rows": (
+        "error",
+        "No data rows",
+        "Sheet '{sheet}' has a header on row {row} but no rows of data under it.",
+        "An empty file is never what a migration means to upload: {target} would receive nothing, "
+        "or replace what it holds with nothing.",
+        "Fill in the rows (or paste them under the header), or check the file that has them.",
     ),
     "cell-error": (
         "error",

@@ -144,9 +144,10 @@ def register_cli(commands: argparse._SubParsersAction) -> None:
 
 def run_export(args: argparse.Namespace) -> int:
     """The ``export`` handler: 0 written, 1 refused because of errors, 2 unusable input."""
-    from .atomic import write_atomically
+    from .atomic import check_target, write_atomically
     from .limits import limits_from_args
 
+    check_target(args.output)
     options = CheckOptions(
         template=args.template,
         sheet=args.sheet,
@@ -158,6 +159,14 @@ def run_export(args: argparse.Namespace) -> int:
     )
     submission = prepare(args.file, options)
     report = submission.report
+    if not submission.rows_read:  # whatever the pack says of no-rows: never an empty upload
+        empty = next((i for i in report.issues if i.rule == "no-rows"), None)
+        why = f" {empty.why}" if empty is not None else ""
+        sys.stderr.write(
+            f"sheetcheck: {args.file} has no data rows (sheet {report.sheet!r}): nothing written."
+            f"{why}\n"
+        )
+        return 1
     blocking = report.errors + (report.warnings if args.strict else 0)
     if blocking:
         what = _count(report.errors, "error")

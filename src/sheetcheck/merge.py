@@ -228,6 +228,8 @@ def _whole_upload(
     if not related:
         return None  # nothing to compare the upload with (no --baseline)
     union = _concatenate(pack, [t for t in tables if t is not None])
+    names = [r.file for r in reports]
+    union.source = f"any of the {len(names)} files ({', '.join(map(os.path.basename, names))})"
     context = Context(
         import_date=options.import_date or dt.date.today(),
         related=related,
@@ -247,6 +249,7 @@ def _whole_upload(
         header_row=union.header_row,
         rows=len(union),
         issues=found,
+        extra={"upload_of": names},
     )
 
 
@@ -298,7 +301,9 @@ def _read_table(path: str, pack: RulePack, options: CheckOptions) -> Table:
             grid = book.read_sheet(sheet)
             found = find_header(pack, grid)
             if found is not None:
-                return build_table(grid, found.offset)
+                table = build_table(grid, found.offset)
+                table.source = os.path.basename(path)
+                return table
     raise InputError(path, f"no sheet has the header of {pack.title}")
 
 

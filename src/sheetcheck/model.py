@@ -76,7 +76,9 @@ class Table:
 
     ``header[i]`` is the header text as written in column ``first_col + i`` (1-based sheet
     column numbers); ``columns[i][k]`` is that column's value on sheet row ``row_numbers[k]``.
-    Blank rows are not included, so row numbers may have gaps.
+    Blank rows are not included, so row numbers may have gaps. ``source`` names where the
+    rows come from when that is not the file being checked: the file given with --baseline
+    ("current.xlsx"), or the files of a --merge checked together; messages say it.
     """
 
     sheet: str
@@ -85,6 +87,7 @@ class Table:
     first_col: int
     row_numbers: list[int]
     columns: Sequence[Sequence[CellValue]]
+    source: str = ""
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -120,6 +123,7 @@ _PUBLIC = (
     "why",
     "fix",
     "fix_value",
+    "likely",
 )
 
 
@@ -144,6 +148,7 @@ class Issue:
         "_fields",
         "_fix",
         "_fix_value",
+        "_likely",
         "_row",
         "_rule",
         "_severity",
@@ -171,6 +176,7 @@ class Issue:
         why: str = "",
         fix: str = "",
         fix_value: Any = None,
+        likely: tuple[str, str] | None = None,
     ) -> None:
         self._rule = rule
         self._severity = severity
@@ -183,6 +189,7 @@ class Issue:
         self._why = why
         self._fix = fix
         self._fix_value = fix_value
+        self._likely = likely
         self._text = None
         self._fields = None
 
@@ -211,6 +218,7 @@ class Issue:
         issue._value = value
         issue._what = issue._why = issue._fix = ""
         issue._fix_value = fix_value
+        issue._likely = None
         issue._text = text
         issue._fields = fields
         return issue
@@ -253,6 +261,11 @@ class Issue:
     def fix_value(self) -> Any:
         """The value a safe fix writes into the cell (None: not fixable)."""
         return self._fix_value
+
+    @property
+    def likely(self) -> tuple[str, str] | None:
+        """missing-column: (cell, text) of the header that most likely meant the column."""
+        return self._likely
 
     @property
     def what(self) -> str:
@@ -302,7 +315,7 @@ class Issue:
         )
         if self._text is not None:
             return (_deferred_issue, (*where, self._text, self._fields, self._fix_value))
-        return (Issue, (*where, self._what, self._why, self._fix, self._fix_value))
+        return (Issue, (*where, self._what, self._why, self._fix, self._fix_value, self._likely))
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -320,6 +333,8 @@ class Issue:
         }
         if self.fix_value is not None:
             data["fix_value"] = json_value(self.fix_value)
+        if self.likely is not None:
+            data["likely_header"] = {"cell": self.likely[0], "text": self.likely[1]}
         return data
 
 

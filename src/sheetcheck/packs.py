@@ -10,7 +10,7 @@ file and the JSON pointer.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
@@ -27,6 +27,7 @@ NON_PACK_FILES = {META_SCHEMA_NAME, "report.schema.json"}
 BUILTIN_RULES = (
     "missing-column",
     "missing-sheet",
+    "no-rows",
     "cell-error",
     "formula-not-calculated",
     "sheet-not-read",
@@ -99,6 +100,7 @@ class RowRule:
     column: str | None
     reads: Mapping[str, bool]
     pointer: str
+    params: tuple[tuple[str, str], ...] = ()  # message parameters of this entry (consequence...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,7 @@ class Check:
     when: RowRule | None
     pointer: str
     fix: Fixer | None = None  # the fixer for the check's findings, when the pack names one
+    yields_to: tuple[str, ...] = ()  # stronger rules: a row they report is not reported here
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +139,7 @@ class RulePack:
     related: Mapping[str, RulePack] = field(default_factory=dict)
     origin: str = "main"  # "main", "sheet" (another sheet) or "input" (a file option)
     sheet_name: str | None = None  # origin "sheet": the sheet's name
+    sheet_aliases: tuple[str, ...] = ()  # origin "sheet": other names it may have (Licences)
     input_name: str | None = None  # origin "input": the option naming the file (baseline...)
     required: bool = False  # a related table the checks cannot do without
 
@@ -219,7 +223,11 @@ def compile_pack(data: Any, label: str) -> RulePack:
     from jsonschema.exceptions import SchemaError, best_match
 
     validator = Draft202012Validator(meta_schema())
-    error = best_match(validator.iter_errors(data))
+    errors = list(validator.iter_errors(data))
+    unknown = _unknown_keyword(errors)
+    if unknown is not None:
+        raise unknown.located(label)
+    error = best_match(errors)
     if error is not None:
         raise PackError(label, pointer(error.absolute_path), _short(error.message))
     try:
@@ -227,6 +235,45 @@ def compile_pack(data: Any, label: str) -> RulePack:
     except SchemaError as err:
         raise PackError(label, pointer(err.absolute_path), _short(err.message)) from None
     return _Compiler(data, label).compile()
+
+
+@dataclass(frozen=True)
+class _UnknownKeyword:
+    """A keyword outside the closed vocabulary of a column or row schema (a typo such as
+    'enun' would otherwise drop its rule without a word)."""
+
+    path: tuple[Any, ...]
+    keyword: str
+    allowed: tuple[str, ...]
+
+    def located(self, label: str) -> PackError:
+        import difflib
+
+        close = difflib.get_close_matches(self.keyword, self.allowed, n=1, cutoff=0.6)
+        hint = f' (did you mean "{close[0]}"?)' if close else ""
+        reason = (
+            f'unknown keyword "{self.keyword}"{hint}: sheetcheck would ignore it and its rule. '
+            f"Keywords understood here: {', '.join(sorted(self.allowed, key=str.casefold))}"
+        )
+        return PackError(label, pointer((*self.path, self.keyword)), reason)
+
+
+_CLOSED = ("column", "valueSchema", "rowSchema", "rowRule")  # the meta-schema's JSON Schemas
+
+
+def _unknown_keyword(errors: Sequence[Any]) -> _UnknownKeyword | None:
+    """The first keyword a closed schema of the meta-schema refused, searching every branch."""
+    closed = [meta_schema()["$defs"][name] for name in _CLOSED]
+    stack = list(errors)
+    while stack:
+        error = stack.pop(0)
+        if error.validator == "additionalProperties" and error.schema in closed:
+            allowed = tuple(error.schema["properties"])
+            extra = [k for k in error.instance if k not in allowed]
+            if extra:
+                return _UnknownKeyword(tuple(error.absolute_path), extra[0], allowed)
+        stack.extend(error.context or ())
+    return None
 
 
 def _short(message: str, limit: int = 200) -> str:
@@ -308,6 +355,7 @@ class _Compiler:
             extension=ext,
             origin=ext.get("source", "main"),
             sheet_name=ext.get("sheet"),
+            sheet_aliases=tuple(ext.get("sheet_aliases", ())),
             input_name=ext.get("input"),
             required=bool(ext.get("required", False)),
         )
@@ -384,7 +432,8 @@ class _Compiler:
             ) from None
         for col in reads:
             self._need_column(col, ptr)
-        return RowRule(rule, entry, column, reads, ptr)
+        params = tuple((k, str(v)) for k, v in meta.get("params", {}).items())
+        return RowRule(rule, entry, column, reads, ptr, params)
 
     def _check(self, entry: Mapping[str, Any], ptr: str) -> Check:
         rule = self._use_rule(entry["rule"], f"{ptr}/rule")
@@ -393,7 +442,14 @@ class _Compiler:
         when = None
         if "when" in entry:
             when = self._row_rule({**_as_schema(entry["when"]), EXT: {"rule": rule}}, f"{ptr}/when")
-        return Check(rule, function, args, when, ptr, self._fixer(entry.get("fix"), f"{ptr}/fix"))
+        stronger = tuple(entry.get("yields_to", ()))
+        for k, other in enumerate(stronger):
+            if other not in self.rules and other not in BUILTIN_RULES:
+                raise self.fail(
+                    f"{ptr}/yields_to/{k}", f"rule '{other}' is not defined in /{EXT}/rules"
+                )
+        fix = self._fixer(entry.get("fix"), f"{ptr}/fix")
+        return Check(rule, function, args, when, ptr, fix, stronger)
 
     def _fixer(self, name: str | None, ptr: str) -> Fixer | None:
         if name is None:

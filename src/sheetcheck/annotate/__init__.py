@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import os
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import SheetcheckError, UsageError
 from ..model import (
     SEVERITY_ORDER,
     FileReport,
@@ -68,6 +69,11 @@ def annotate(
     src, dst = _paths(source, target)
     if report.error is not None:
         raise UsageError(f"{src}: cannot annotate a file that could not be checked")
+    if dst.exists() and not force and not _annotated_copy(dst):
+        raise UsageError(
+            f"{dst}: already exists and is not an annotated copy (it may be a workbook with "
+            "your data); nothing written. Give another name, or add --force to replace it"
+        )
     pkg = _open(src)
     restore.restore(pkg)
     book = workbook.read_book(pkg)
@@ -110,6 +116,14 @@ def _paths(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> tu
             "give another name for the annotated copy"
         )
     return src, dst
+
+
+def _annotated_copy(path: Path) -> bool:
+    """Whether ``path`` is a copy sheetcheck annotated (re-annotating it replaces it freely)."""
+    try:
+        return workbook.read_book(Package.read(str(path))).sheet(restore.STATE_SHEET) is not None
+    except (SheetcheckError, OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return False
 
 
 def _open(src: Path) -> Package:

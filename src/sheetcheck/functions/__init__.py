@@ -149,6 +149,12 @@ class TableView(Protocol):
     def sheet(self) -> str: ...
 
     @property
+    def source(self) -> str:
+        """The file the rows come from when it is not the one checked (a --baseline export:
+        its name as given), else ''."""
+        ...
+
+    @property
     def header_row(self) -> int:
         """Sheet row number of the header."""
         ...

@@ -108,8 +108,14 @@ def _first_rows(view: TableView, keys: Sequence[Key]) -> dict[Key, int]:
 
 
 def _related_fields(other: TableView, index: int) -> dict[str, Any]:
-    """The related row's row_fields as ``related_<name>`` message parameters, and its place."""
-    fields: dict[str, Any] = {"related_row": other.row_number(index), "related_sheet": other.sheet}
+    """The related row's row_fields as ``related_<name>`` message parameters, and its place:
+    ``related_row``, ``related_sheet`` and ``related_file`` (the --baseline file's name, or
+    "the <sheet> sheet" for a sheet of the same workbook)."""
+    fields: dict[str, Any] = {
+        "related_row": other.row_number(index),
+        "related_sheet": other.sheet,
+        "related_file": other.source or f"the {other.sheet} sheet",
+    }
     for name, column in other.pack.row_fields.items():
         fields[f"related_{name}"] = other.display(column, index) if other.has(column) else ""
     fields["related_cell"] = other.cell(other.pack.key_column, index)
@@ -326,7 +332,8 @@ def absent_rows(view: TableView, args: Mapping[str, Any], context: Context) -> I
     if missing:
         examples = [_describe(other, i, args.get("describe")) for i in missing[:5]]
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        yield Finding(None, None, {"count": len(missing), "examples": ", ".join(examples) + more})
+        params = {"count": len(missing), "examples": ", ".join(examples) + more}
+        yield Finding(None, None, {**params, "related_file": other.source or other.sheet})
 
 
 def _describe(other: TableView, index: int, template: str | None) -> str:

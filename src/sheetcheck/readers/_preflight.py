@@ -95,6 +95,7 @@ def inspect(path: str, limits: Limits) -> Inspection:
         with open(path, "rb") as handle:
             package = _convert.flat_ods_to_ods(path, handle.read())
         return _inspect_zip(path, size, limits, package)
+    _reject_lock_file(path)
     _reject_known_non_spreadsheets(path, head)
     return Inspection(path, "csv", size)
 
@@ -177,6 +178,14 @@ def _reject_old_biff(path: str, head: bytes) -> None:
                 f"an {version} {what} ({biff}, from before 1997), which sheetcheck cannot read",
                 OLD_BIFF_ADVICE,
             )
+
+
+def _reject_lock_file(path: str) -> None:
+    from sheetcheck.lockfile import LOCK_FILE_ADVICE, lock_file_cause, locked_workbook
+
+    workbook = locked_workbook(path)
+    if workbook is not None:
+        raise InputError(path, lock_file_cause(workbook), LOCK_FILE_ADVICE)
 
 
 def _reject_known_non_spreadsheets(path: str, head: bytes) -> None:

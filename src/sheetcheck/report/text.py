@@ -18,7 +18,18 @@ def summary_line(item: FileReport, strict: bool = False) -> str:
         return f"{item.file}: could not be checked: {item.error}"
     counts = f"{_plural(item.errors, 'error')}, {_plural(item.warnings, 'warning')}, {_plural(item.infos, 'info')}"
     verdict = "ready to upload" if item.is_valid(strict) else "NOT READY to upload"
-    return f"{item.file}: {counts} in {_plural(item.rows, 'row')} ({item.template}): {verdict}"
+    return f"{_name(item)}: {counts} in {_plural(item.rows, 'row')} ({item.template}): {verdict}"
+
+
+def upload_of(item: FileReport) -> list[str] | None:
+    """The files a --merge entry judges together (None for an ordinary file's entry)."""
+    files = item.extra.get("upload_of")
+    return files if isinstance(files, list) else None
+
+
+def _name(item: FileReport) -> str:
+    files = upload_of(item)
+    return item.file if files is None else f"the {len(files)} files as one upload"
 
 
 def _plural(count: int, word: str) -> str:
@@ -34,32 +45,46 @@ def write_text(report: Report, out: TextIO, *, quiet: bool = False) -> None:
             out.write(summary_line(item, report.strict) + "\n")
         else:
             _write_file(item, out, report.strict)
-    if len(report.files) > 1:
-        ready = sum(1 for f in checked if f.is_valid(report.strict))
-        failed = len(report.files) - len(checked)
-        line = (
-            f"{len(report.files)} files: {ready} ready, {len(checked) - ready} with problems to fix"
-        )
+    inputs = [f for f in report.files if upload_of(f) is None]
+    if len(inputs) > 1:
+        ready = sum(1 for f in inputs if f.error is None and f.is_valid(report.strict))
+        failed = sum(1 for f in inputs if f.error is not None)
+        line = f"{len(inputs)} files: {ready} ready, {len(inputs) - ready - failed} with problems to fix"
         if failed:
             line += f", {failed} could not be checked"
+        for whole in report.files:
+            if upload_of(whole) is not None:
+                verdict = "ready" if whole.is_valid(report.strict) else "NOT READY"
+                line += f"; as one upload: {verdict}"
         out.write(line + "\n")
 
 
 def _write_file(item: FileReport, out: TextIO, strict: bool) -> None:
-    out.write(f"{item.file}\n")
+    files = upload_of(item)
+    if files is None:
+        out.write(f"{item.file}\n")
+    else:  # nothing of this entry exists yet: it is the files' rows taken together
+        out.write(f"{_name(item).capitalize()}: {', '.join(files)}\n")
     template = item.template or "?"
     if item.template_reason:
         template += f" (chosen because {item.template_reason})"
     out.write(f"  template: {template}\n")
-    out.write(
-        f"  sheet:    {item.sheet!r}, header on row {item.header_row}, {_plural(item.rows, 'data row')}\n"
-    )
+    if files is None:
+        out.write(
+            f"  sheet:    {item.sheet!r}, header on row {item.header_row}, {_plural(item.rows, 'data row')}\n"
+        )
+    else:
+        out.write(
+            f"  rows:     {_plural(item.rows, 'data row')} in the {len(files)} files together "
+            f"(to be merged into {item.file} when nothing blocks it)\n"
+        )
     for key, value in item.extra.items():
         if isinstance(value, str) and not key.startswith("_"):
             out.write(f"  {key}: {value}\n")
     out.write("\n")
+    whole = "upload" if files is not None else "sheet"
     for group in _groups(item.issues):
-        _write_group(group, out)
+        _write_group(group, out, item.sheet, whole)
     sections = item.extra.get("sections", [])
     for title, lines in sections if isinstance(sections, list) else []:
         out.write(f"{title}\n")
@@ -76,19 +101,35 @@ def _groups(issues: Iterable[Issue]) -> list[list[Issue]]:
     return sorted(by_rule.values(), key=lambda g: (SEVERITY_ORDER[g[0].severity], g[0].rule))
 
 
-def _write_group(group: list[Issue], out: TextIO) -> None:
+def where(issue: Issue, data_sheet: str | None, whole: str = "sheet") -> str:
+    """'A14' on the data sheet; 'Licenses!A14' (Excel's own notation) on any other sheet;
+    ``whole`` ('sheet', or 'upload' for --merge) for a problem of no row or column (no-rows,
+    a student the platform has and the upload lacks)."""
+    if issue.cell is None and issue.column is None:
+        return whole
+    place = issue.cell or f"row {issue.row}"
+    if not issue.sheet or issue.sheet == data_sheet:
+        return place
+    sheet = issue.sheet
+    if not sheet.replace("_", "").isalnum():
+        sheet = "'" + sheet.replace("'", "''") + "'"
+    return f"{sheet}!{place}" if issue.cell else f"{sheet} {place}"
+
+
+def _write_group(group: list[Issue], out: TextIO, data_sheet: str | None, whole: str) -> None:
     first = group[0]
     out.write(f"{first.severity.upper()}  {first.rule}  ({len(group):,})\n")
-    if first.why:
-        out.write(_wrap(f"why: {first.why}", "  ", "       "))
+    common_why = first.why if all(i.why == first.why for i in group) else ""
+    if common_why:
+        out.write(_wrap(f"why: {common_why}", "  ", "       "))
     common_fix = first.fix if all(i.fix == first.fix for i in group) else ""
     if common_fix:
         out.write(_wrap(f"fix: {common_fix}", "  ", "       "))
     for issue in group:
-        where = issue.cell or f"row {issue.row}"
-        if issue.sheet and issue.cell:
-            where = issue.cell
-        out.write(_wrap(cell_text(issue.what or issue.message), f"  {where:<8}", " " * 10))
+        place = where(issue, data_sheet, whole)
+        out.write(_wrap(cell_text(issue.what or issue.message), f"  {place:<7} ", " " * 10))
+        if not common_why and issue.why:  # the rule says different things on different rows
+            out.write(_wrap(f"why: {issue.why}", " " * 10, " " * 15))
         if not common_fix and issue.fix:
             out.write(_wrap(f"fix: {issue.fix}", " " * 10, " " * 15))
     out.write("\n")

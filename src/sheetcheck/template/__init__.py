@@ -93,6 +93,9 @@ def register_cli(subparsers: Any) -> None:
     )
     parser.add_argument("name", nargs="?", metavar="NAME|PACK.json", help="template or pack file")
     parser.add_argument("-o", "--output", metavar="OUT.xlsx", help="where to write the template")
+    parser.add_argument(
+        "--force", action="store_true", help="replace OUT.xlsx if it exists (it may hold your data)"
+    )
     parser.add_argument("--all", action="store_true", help="every bundled template, plus samples/")
     parser.add_argument(
         "--output-dir", metavar="DIR", help="folder for --all (default: workbook_templates)"
@@ -119,6 +122,11 @@ def run_template(args: argparse.Namespace) -> int:
         return 0
     if not args.name or not args.output:
         raise UsageError("template: give a template NAME and -o OUT.xlsx (or --all)")
+    if Path(args.output).exists() and not args.force:
+        raise UsageError(
+            f"{args.output}: already exists and may hold filled-in rows; nothing written. "
+            "Give another name, or add --force to replace it with an empty template"
+        )
     build_template(
         load_pack(args.name), args.output, data_rows=args.rows, import_date=args.import_date
     )

@@ -230,7 +230,7 @@ class Compiler:
                 rule,
                 self.pack.rules[rule].severity,
                 column,
-                any_of(s.condition for s in sources),
+                self._unless_stronger(rule, any_of(s.condition for s in sources)),
                 tuple(dict.fromkeys(s.origin for s in sources)),
             )
             for (rule, column), sources in grouped.items()
@@ -239,6 +239,12 @@ class Compiler:
             key=lambda r: (SEVERITY_ORDER[r.severity], rule_order[r.rule], col_order[r.column])
         )
         return tuple(compiled)
+
+    def _unless_stronger(self, rule: str, condition: Expr) -> Expr:
+        """As the engine does (``yields_to``): not where a stronger rule flags the same row."""
+        stronger = {s for c in self.pack.checks if c.rule == rule for s in c.yields_to}
+        others = [s.condition for s in self.sources if s.rule in stronger and s.condition != FALSE]
+        return all_of((condition, negate(any_of(others)))) if others else condition
 
     def add(self, rule: str, column: str, condition: Expr, origin: str) -> None:
         self.sources.append(Source(rule, column, condition, origin))

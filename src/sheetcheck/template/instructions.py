@@ -1,9 +1,14 @@
-"""The Instructions sheet, generated from the rule pack.
+"""The Instructions sheet, generated from the rule pack, and the technical trace sheet.
 
-It says how to fill in the data sheet, holds the import date the date rules compare against,
-explains every rule (id, severity, what it means, why the target cares, how to fix it, and
-whether the template checks it as you type), says how to validate everything, and lists every
-conditional format with its rule id, range and formula so each highlight can be traced.
+The Instructions sheet is for the administrator who fills in the template, in plain words: how
+to fill in the data sheet, the import date the date rules compare against, how to validate
+everything, the columns, and every problem the checks report (what it is, why the target cares,
+how to fix it, whether the template shows it as you type). No message templates, placeholders,
+regular expressions or formulas.
+
+The rule-to-formula trace (every conditional format with its rule id, range and formula, and
+what the formulas leave to the Validate button and why) is for whoever maintains the template:
+it is on its own sheet at the end of the workbook, :data:`TRACE_SHEET`.
 """
 
 from __future__ import annotations
@@ -11,16 +16,18 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import button
 from ..packs import RulePack
+from ..wording import rule_why
 
 if TYPE_CHECKING:
     from .workbook import DataSheet
 
 INSTRUCTIONS_SHEET = "Instructions"
+TRACE_SHEET = "Technical - rule formulas"
 IMPORT_DATE_CELL = "B4"
 BUTTON_ROW_HEIGHT = 30  # points: room for the Validate button (see .button)
 COVERAGE_TEXT = {
@@ -29,6 +36,21 @@ COVERAGE_TEXT = {
     "none": "Validate button / headless check only",
 }
 _NEUTRAL = {"value_q": "[value]", "suggestion_text": "", "suggestion": ""}
+_PLAIN = {  # what a message's placeholder stands for, said in words
+    "value": "the value",
+    "value_q": "the value",
+    "cell": "the cell",
+    "column": "the column",
+    "row": "the row",
+    "first_row": "the earlier row",
+    "import_date": "the import date",
+    "aliases": "see the Columns table above",
+    "suggestion_text": "",
+    "suggestion": "",
+    "likely_text": "",
+    "reason": "",
+    "related_student": "from the platform",
+}
 
 
 def neutral(template: str) -> str:
@@ -38,6 +60,29 @@ def neutral(template: str) -> str:
         lambda m: _NEUTRAL.get(m.group(1), "[" + m.group(1).replace("_", " ") + "]"),
         template,
     )
+
+
+def plain(text: str, known: Mapping[str, str] | None = None) -> str:
+    """A why or fix in plain words: each placeholder said as what it stands for ('the column',
+    'the status') or, when ``known`` has it, its value ('"Programs"'); never '[column]'."""
+    known = known or {}
+
+    def word(match: re.Match[str]) -> str:
+        before, quote, name = match.group(1), match.group(2), match.group(3)
+        if name in known:
+            return f"{before}{quote}{known[name]}{quote}"
+        noun = name.removeprefix("related_").replace("_", " ")
+        if before.casefold().rstrip().endswith(noun.casefold()):
+            return before.rstrip()  # 'program {program}' -> 'program'
+        if name in _PLAIN:
+            return before + _PLAIN[name]
+        if before.casefold().endswith("the "):
+            return before + noun  # 'the {return_period}' -> 'the return period'
+        return f"{before}the {noun}"
+
+    said = re.sub(r'(\b\w+ |)("?)\{(\w+)\}"?', word, text)
+    said = re.sub(r"\(\s*\)", "", said)  # '(accepted names: )' left empty
+    return re.sub(r"\s+([,.;:)])", r"\1", " ".join(said.split()))
 
 
 def import_date_formula(day: dt.date | None) -> str:
@@ -116,14 +161,38 @@ def write_instructions(
     for data in sheets:
         _columns(out, pack, data)
     _rules(out, pack, sheets)
+    out.text(
+        f"For whoever maintains this template: the '{TRACE_SHEET}' sheet at the end lists the "
+        "formula behind every highlight. You do not need it to fill in the template."
+    )
+    _page(sheet, out.row)
+
+
+def write_trace(sheet: Any, sheets: Sequence[DataSheet]) -> None:
+    """Fill ``sheet`` with the rule-to-formula trace: every conditional format in priority
+    order, and what the formulas leave to the Validate button (with the technical reason)."""
+    out = _Writer(sheet)
+    out.text("Rule formulas: how each highlight is computed", font=out.title)
+    out.text(
+        "Technical reference for whoever maintains or audits this template. Each highlight on "
+        f"the data sheets is a conditional format; the rules themselves are explained in plain "
+        f"words on the '{INSTRUCTIONS_SHEET}' sheet."
+    )
+    out.gap()
     _traces(out, sheets)
+    out.gap()
+    _left_out(out, sheets)
+    _page(sheet, out.row)
+
+
+def _page(sheet: Any, last_row: int) -> None:
     for letter, width in zip("ABCDEF", WIDTHS, strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_area = f"A1:F{out.row}"  # formulas overflow to the right on screen only
+    sheet.print_area = f"A1:F{last_row}"  # formulas overflow to the right on screen only
 
 
 def _button_row(out: _Writer) -> None:
@@ -196,44 +265,63 @@ def _columns(out: _Writer, pack: RulePack, data: DataSheet) -> None:
 
 
 def coverage_note(rule_id: str, sheets: Sequence[DataSheet]) -> str:
-    """How the template checks a rule: as you type, partly, or only by the Validate button."""
+    """How the template checks a rule, in plain words: as you type, partly, or only by the
+    Validate button (the technical reason is on the trace sheet)."""
     if rule_id == "missing-column":
         return "The template has every column; the Validate button checks the header"
+    if rule_id == "no-rows":
+        return "The Validate button checks that the sheet has rows"
     compiled = [data.compiled for data in sheets]
     live = any(r.rule == rule_id for c in compiled for r in c.rules)
-    missed = "; ".join(
-        dict.fromkeys(u.reason for c in compiled for u in c.uncovered if u.rule == rule_id)
-    )
+    missed = any(u.rule == rule_id for c in compiled for u in c.uncovered)
     if live and missed:
-        return (
-            f"{COVERAGE_TEXT['partial']}; only the Validate button / headless check tests {missed}"
-        )
+        return f"{COVERAGE_TEXT['partial']}; the Validate button checks the rest"
     if live:
         return COVERAGE_TEXT["live"]
-    return COVERAGE_TEXT["none"] + (f" ({missed})" if missed else "")
+    return COVERAGE_TEXT["none"]
 
 
 def _rules(out: _Writer, pack: RulePack, sheets: Sequence[DataSheet]) -> None:
-    out.text("Rules", font=out.bold)
+    out.text("Rules: the problems the checks report", font=out.bold)
     out.line(
-        "Rule id",
+        "Rule id (as in reports)",
         "Severity",
-        "What it means",
+        "Problem",
         "Why it matters",
         "How to fix it",
         "Checked in this template",
         font=out.bold,
     )
+    related_sheets = [s.sheet_name for s in pack.related.values() if s.origin == "sheet"]
+    known = {}
+    if len(related_sheets) == 1 and related_sheets[0]:
+        known = {"sheet": related_sheets[0], "related_sheet": related_sheets[0]}
     for rule in pack.rules.values():
         out.line(
             rule.id,
-            rule.severity,
-            f"{rule.title}: {neutral(rule.message)}",
-            neutral(rule.why),
-            neutral(rule.fix),
+            SEVERITY_WORDS[rule.severity],
+            rule.title,
+            plain(rule_why(pack, rule), known),
+            PLAIN_FIX.get(rule.id) or plain(rule.fix, known),
             coverage_note(rule.id, sheets),
         )
     out.gap()
+
+
+PLAIN_FIX = {"missing-column": "Add the missing column, headed as in the Columns table above."}
+SEVERITY_WORDS = {
+    "error": "Error: must be fixed",
+    "warning": "Warning: check it",
+    "info": "Information",
+}
+
+
+def _left_out(out: _Writer, sheets: Sequence[DataSheet]) -> None:
+    out.text("Left to the Validate button (not highlighted as you type)", font=out.bold)
+    out.line("Rule id", "Column", "Why the formulas cannot check it", font=out.bold)
+    for data in sheets:
+        for gap in data.compiled.uncovered:
+            out.line(gap.rule, gap.column or "", gap.reason)
 
 
 def _traces(out: _Writer, sheets: Sequence[DataSheet]) -> None:

@@ -19,14 +19,20 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import replacing
-from ..errors import SheetcheckError
+from ..errors import SheetcheckError, UsageError
 from ..issues_layout import highlight
 from ..model import Severity, column_letter
 from ..packs import Column, RulePack
 from ..style import HEADER_FILL, HEADER_FONT
 from .button import add_validate_button
 from .formulas import CompiledPack, Layout, compile_pack
-from .instructions import IMPORT_DATE_CELL, INSTRUCTIONS_SHEET, write_instructions
+from .instructions import (
+    IMPORT_DATE_CELL,
+    INSTRUCTIONS_SHEET,
+    TRACE_SHEET,
+    write_instructions,
+    write_trace,
+)
 from .rig import add_rig
 
 LISTS_SHEET = "Lists"
@@ -113,7 +119,7 @@ class SheetPlan:
 def plan_sheets(pack: RulePack, options: TemplateOptions) -> list[SheetPlan]:
     """The data sheets of the template of ``pack``, in order (its own table first)."""
     plans: list[SheetPlan] = []
-    reserved = {INSTRUCTIONS_SHEET.casefold(), LISTS_SHEET.casefold()}
+    reserved = {s.casefold() for s in (INSTRUCTIONS_SHEET, LISTS_SHEET, TRACE_SHEET)}
     for related, table in tables_of(pack):
         rows = options.rows if related is None else options.related_rows.get(related, ())
         letters = {col.name: column_letter(i) for i, col in enumerate(table.columns, start=1)}
@@ -122,8 +128,8 @@ def plan_sheets(pack: RulePack, options: TemplateOptions) -> list[SheetPlan]:
         if title.casefold() in reserved | {p.title.casefold() for p in plans}:
             raise TemplateError(
                 f"{pack.source}: the sheet name '{title}' is used twice in the template "
-                f"(give the table another sheet_title; '{INSTRUCTIONS_SHEET}' and "
-                f"'{LISTS_SHEET}' are the template's own)"
+                f"(give the table another sheet_title; '{INSTRUCTIONS_SHEET}', "
+                f"'{LISTS_SHEET}' and '{TRACE_SHEET}' are the template's own)"
             )
         plans.append(SheetPlan(related, table, title, letters, last))
     return plans
@@ -172,6 +178,7 @@ def write_template(
         sheets.append(DataSheet(table, title, compiled, layout, tuple(traces)))
     instructions = book.create_sheet(INSTRUCTIONS_SHEET, len(sheets))
     write_instructions(instructions, pack, sheets=sheets, import_date=options.import_date)
+    write_trace(book.create_sheet(TRACE_SHEET), sheets)  # last: for maintainers, not users
     add_rig(book, [sheet.title for sheet in sheets])
     book.active = 0
     return _save(book, Path(target))
@@ -329,7 +336,7 @@ def _validation_kind(col: Column, layout: Layout) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Trace:
-    """One conditional format, for the Instructions sheet's traceability table."""
+    """One conditional format, for the trace sheet's table."""
 
     rule: str
     severity: Severity
@@ -394,4 +401,6 @@ def _save(book: Any, target: Path) -> Path:
         raise TemplateError(
             f"{target}: cannot write the template ({err.strerror or err})"
         ) from None
+    except UsageError as err:  # replacing() words a failed write as one line already
+        raise TemplateError(str(err)) from None
     return target
