@@ -219,17 +219,17 @@ class TestWorkbook:
 
     def test_sheets(self, template: Any) -> None:
         """Data sheets first and active, Instructions next, the lists sheet hidden, the
-        technical trace last of the visible ones, then the Validate rig's codes sheet of each
-        data sheet, very hidden, with its name."""
+        Validate rig's codes sheet of each data sheet (very hidden, with its name), the
+        technical trace last."""
         states = [(ws.title, ws.sheet_state) for ws in template.worksheets]
         assert states == [
             ("Enrollments", "visible"),
             ("Licenses", "visible"),
             (INSTRUCTIONS_SHEET, "visible"),
             (LISTS_SHEET, "hidden"),
-            (TRACE_SHEET, "visible"),
             ("SheetCheck codes 1", "veryHidden"),
             ("SheetCheck codes 2", "veryHidden"),
+            (TRACE_SHEET, "visible"),
         ]
         assert "technical" in TRACE_SHEET.casefold() and "formula" in TRACE_SHEET.casefold()
         names = {label: d.attr_text for label, d in template.defined_names.items()}

@@ -178,8 +178,8 @@ def write_template(
         sheets.append(DataSheet(table, title, compiled, layout, tuple(traces)))
     instructions = book.create_sheet(INSTRUCTIONS_SHEET, len(sheets))
     write_instructions(instructions, pack, sheets=sheets, import_date=options.import_date)
+    add_rig(book, [sheet.title for sheet in sheets])  # very hidden codes sheets
     write_trace(book.create_sheet(TRACE_SHEET), sheets)  # last: for maintainers, not users
-    add_rig(book, [sheet.title for sheet in sheets])
     book.active = 0
     return _save(book, Path(target))
 
