@@ -447,3 +447,81 @@ def test_a_context_reused_for_another_file_is_not_answered_from_the_first() -> N
     second = check_table(pack, table([new_row(BOB)]), context)
     assert [i.rule for i in first] == []
     assert [i.rule for i in second] == ["missing-learner"]
+
+
+# --------------------------------------------------------------------------- learners, not rows
+
+CONTINUING = {"CompStatus": 1, "LearnActEndDate": None, "Outcome": None}
+
+
+@pytest.mark.parametrize(
+    ("new", "old", "cutoff", "expected", "counts"),
+    [
+        # the old export lists Ann twice (two aims): one expected learner, one missing
+        pytest.param(
+            [new_row(BOB)],
+            [old_row(ANN, CONTINUING), old_row(ANN, CONTINUING, {"LearnAimRef": "60012345"})],
+            None,
+            {(1, None, "missing-learner")},
+            {"expected": 1, "missing": 1, "present": 1, "new": 1},
+            id="two-continuing-aims-one-learner",
+        ),
+        # one aim ended, the other continues: the learner must move
+        pytest.param(
+            [new_row(BOB)],
+            [old_row(ANN), old_row(ANN, CONTINUING, {"LearnAimRef": "60012345"})],
+            None,
+            {(1, None, "missing-learner")},
+            {"expected": 1, "missing": 1},
+            id="any-continuing-aim-moves-the-learner",
+        ),
+        # both aims ended, the second after the cutoff: the learner must move
+        pytest.param(
+            [new_row(BOB)],
+            [old_row(ANN), old_row(ANN, {"LearnActEndDate": "15/8/2025"})],
+            dt.date(2025, 7, 31),
+            {(1, None, "missing-learner")},
+            {"expected": 1, "missing": 1},
+            id="second-aim-ends-after-cutoff",
+        ),
+        # both aims ended before the cutoff: not expected
+        pytest.param(
+            [new_row(BOB)],
+            [old_row(ANN), old_row(ANN, {"LearnActEndDate": "1/7/2025"})],
+            dt.date(2025, 7, 31),
+            set(),
+            {"expected": 0, "missing": 0},
+            id="all-aims-ended-before-cutoff",
+        ),
+        # Ann moved with two aims; the old file had one continuing: present and moved once
+        pytest.param(
+            [new_row(ANN), new_row(ANN, {"LearnAimRef": "60012345", "AimSeqNumber": 2})],
+            [old_row(ANN, CONTINUING), old_row(ANN, CONTINUING, {"LearnAimRef": "60012345"})],
+            None,
+            set(),
+            {"expected": 1, "missing": 0, "present": 1, "moved": 1, "new": 0},
+            id="two-rows-each-side-one-learner",
+        ),
+        # a reused reference on a learner with two aims is one finding, on the first row
+        pytest.param(
+            [new_row(ANN), new_row(ANN, {"LearnAimRef": "60012345", "AimSeqNumber": 2})],
+            [old_row({**BOB, "LearnRefNumber": "A1"})],
+            None,
+            {REUSED},
+            {"expected": 0, "present": 1, "moved": 0, "new": 1},
+            id="reused-reference-once-per-learner",
+        ),
+    ],
+)
+def test_reconciliation_counts_learners_not_rows(
+    new: Sequence[Mapping[str, Any]],
+    old: Sequence[Mapping[str, Any]],
+    cutoff: dt.date | None,
+    expected: set[tuple[int, str | None, str]],
+    counts: Mapping[str, int],
+) -> None:
+    """--against compares learners: a learner with several aims on either side counts once."""
+    found, extra = reconcile(new, old, cutoff)
+    assert found == expected
+    summary = extra["reconciliation"]
+    assert {key: summary[key] for key in counts} == counts

@@ -404,6 +404,8 @@ def edge_values(column: Column) -> list[Any]:
             "A",
             "AB-12",
             "a b",
+            " Alpha ",  # spaces around and doubled: names with a pattern (ILR) get extra-spaces
+            "Al  pha",
             None,
         ]
     return ["Alpha", "alpha", " Alpha ", "Beta", "Al  pha", "", None]

@@ -39,12 +39,16 @@ HEADER = [
     "GivenNames",
     "DateOfBirth",
     "LearnAimRef",
+    "AimSeqNumber",
+    "AimType",
     "LearnStartDate",
     "LearnPlanEndDate",
     "LearnActEndDate",
     "CompStatus",
     "Outcome",
     "AchDate",
+    "FundModel",
+    "ProgType",
 ]
 IMPORT_DATE = dt.date(2025, 10, 1)
 ULN_ARGS = {
@@ -77,6 +81,10 @@ VALID = {
     "CompStatus": 1,
     "Outcome": None,
     "AchDate": None,
+    "AimSeqNumber": 1,
+    "AimType": 1,  # the programme aim (ZPROG001) of a traineeship: it may carry an AchDate
+    "FundModel": 25,
+    "ProgType": 24,
 }
 ENDED = {"CompStatus": 2, "LearnActEndDate": "30/6/2025", "Outcome": 1}
 
@@ -181,8 +189,22 @@ def test_learn_ref_number_format(
 def test_learn_ref_number_unique_ignoring_case(
     references: list[str], expected: set[tuple[int, str, str]]
 ) -> None:
-    """Every row after the first with the same reference (case ignored) is reported."""
-    rows = learners(*({"LearnRefNumber": r} for r in references))
+    """R06: a reference written two ways (case or spaces) is two ILR learners with one
+    LearnRefNumber. Rows of one learner (same ULN, other aims) otherwise share it freely."""
+    rows = learners(
+        *(
+            {
+                "LearnRefNumber": r,
+                "ULN": uln(f"{100000001 + len(r.split()):09d}"),
+                "AimSeqNumber": n,
+            }
+            for n, r in enumerate(references, start=1)
+        )
+    )
+    for row in rows:  # one learner per folded reference: the same ULN on its rows
+        row["ULN"] = uln(
+            f"{100000000 + sum(map(ord, ''.join(row['LearnRefNumber'].split()).casefold())):09d}"
+        )
     assert found(rows) == expected
 
 
@@ -276,7 +298,7 @@ def test_checksum_mod11_serves_the_nhs_number_too(value: str, ok: bool) -> None:
     ("change", "expected"),
     [
         ({"ULN": "1234567898"}, {("ULN", "invalid-uln")}),
-        ({"ULN": "9999999999"}, set()),
+        ({"ULN": "9999999999", "FundModel": 99}, set()),  # funded learners: ULN_03 below
         ({"ULN": 1234567899}, set()),
         ({"ULN": None}, {("ULN", "required")}),
     ],
@@ -310,9 +332,13 @@ def test_uln_in_the_sheet(change: Mapping[str, Any], expected: set[tuple[str, st
 def test_same_uln_on_two_references(
     ulns: list[Any], references: list[str], expected: set[tuple[int, str, str]]
 ) -> None:
-    """One ULN on two different LearnRefNumbers is an error; the temporary ULN is exempt."""
+    """One ULN on two different LearnRefNumbers is an error; the temporary ULN is exempt
+    (R59). FundModel 99: the temporary ULN is allowed there (ULN_03 is tested below)."""
     rows = learners(
-        *({"ULN": u, "LearnRefNumber": r} for u, r in zip(ulns, references, strict=True))
+        *(
+            {"ULN": u, "LearnRefNumber": r, "AimSeqNumber": n, "FundModel": 99}
+            for n, (u, r) in enumerate(zip(ulns, references, strict=True), start=1)
+        )
     )
     assert found(rows) == expected
 
@@ -332,7 +358,9 @@ def test_same_uln_on_two_references(
             {"FamilyName": None, "GivenNames": "  "},
             {("FamilyName", "required"), ("GivenNames", "required")},
         ),
-        ({"DateOfBirth": None}, set()),
+        # a real ULN needs a date of birth (DateOfBirth_24); the temporary one does not
+        ({"DateOfBirth": None}, {("DateOfBirth", "date-of-birth-required")}),
+        ({"DateOfBirth": None, "ULN": "9999999999", "FundModel": 99}, set()),
     ],
 )
 def test_aim_reference_and_required_cells(
@@ -357,7 +385,7 @@ def test_aim_reference_and_required_cells(
         ({"DateOfBirth": "29/2/1900"}, {("DateOfBirth", "invalid-date")}),  # 1900 not leap
         ({"DateOfBirth": "15/6/1955"}, set()),  # adult learners: before 1970 is fine
         ({"DateOfBirth": dt.date(1955, 6, 15)}, set()),
-        ({"DateOfBirth": "1/1/1900"}, set()),
+        ({"DateOfBirth": "1/1/1900"}, {("DateOfBirth", "implausible-age")}),  # DateOfBirth_04
         ({"DateOfBirth": "31/12/1899"}, {("DateOfBirth", "invalid-date")}),
         ({"DateOfBirth": "1990-02-01"}, {("DateOfBirth", "invalid-date")}),
         ({"DateOfBirth": "1/2/90"}, {("DateOfBirth", "invalid-date")}),
@@ -402,10 +430,21 @@ def test_end_dates_against_start(change: Mapping[str, Any], expected: set[tuple[
         ({**ENDED, "AchDate": "29/6/2025"}, {("AchDate", "achievement-date-order")}),
         # before both: reported once, against the actual end date
         ({**ENDED, "AchDate": "1/8/2024"}, {("AchDate", "achievement-date-order")}),
-        ({"AchDate": "1/10/2024"}, {("AchDate", "achievement-without-end")}),
+        # a continuing learner has no Outcome, so Outcome_04 objects to the AchDate too
+        (
+            {"AchDate": "1/10/2024"},
+            {
+                ("AchDate", "achievement-without-end"),
+                ("Outcome", "achievement-needs-outcome-achieved"),
+            },
+        ),
         (
             {"AchDate": "1/8/2024"},
-            {("AchDate", "achievement-without-end"), ("AchDate", "achievement-date-order")},
+            {
+                ("AchDate", "achievement-without-end"),
+                ("AchDate", "achievement-date-order"),
+                ("Outcome", "achievement-needs-outcome-achieved"),
+            },
         ),
     ],
 )
@@ -418,10 +457,8 @@ def test_achievement_date(change: Mapping[str, Any], expected: set[tuple[str, st
     ("change", "expected"),
     [
         ({"LearnStartDate": "1/10/2025", "LearnPlanEndDate": "1/10/2026"}, set()),
-        (
-            {"LearnStartDate": "2/10/2025", "LearnPlanEndDate": "1/10/2026"},
-            {("LearnStartDate", "future-date")},
-        ),
+        # LearnStartDate is compared with the collection year, not the preparation date
+        ({"LearnStartDate": "2/10/2025", "LearnPlanEndDate": "1/10/2026"}, set()),
         ({"LearnPlanEndDate": "31/7/2030"}, set()),  # a planned end may well be in the future
         ({**ENDED, "LearnActEndDate": "1/10/2025"}, set()),
         ({**ENDED, "LearnActEndDate": "2/10/2025"}, {("LearnActEndDate", "future-date")}),
@@ -429,13 +466,18 @@ def test_achievement_date(change: Mapping[str, Any], expected: set[tuple[str, st
             {**ENDED, "AchDate": "2/10/2025"},
             {("AchDate", "future-date"), ("AchDate", "late-achievement-period")},
         ),
-        ({"DateOfBirth": "2/10/2025"}, {("DateOfBirth", "future-date")}),
+        # DateOfBirth too (DateOfBirth_27, LearnStartDate_05)
+        (
+            {"DateOfBirth": "2/10/2025"},
+            {("DateOfBirth", "birth-in-collection-year"), ("DateOfBirth", "born-after-start")},
+        ),
     ],
 )
 def test_no_date_after_the_file_preparation_date(
     change: Mapping[str, Any], expected: set[tuple[str, str]]
 ) -> None:
-    """Dates after --import-date are errors, except the planned end date."""
+    """LearnActEndDate and AchDate after --import-date are errors (LearnActEndDate_04,
+    AchDate_07); the planned end date may be in the future."""
     assert found_one(change) == expected
 
 
@@ -614,6 +656,13 @@ def test_every_message_of_the_pack_fills() -> None:
         {"CompStatus": 2},
         {**ENDED, "LearnActEndDate": "1/7/2025", "AchDate": "2/7/2025"},
         {**ENDED, "AchDate": "1/6/2025"},
+        {"FamilyName": "Smith2", "FundModel": 45, "DateOfBirth": "1/8/1910"},
+        {**ENDED, "Outcome": 2, "AchDate": "30/6/2025", "AimType": 4},
+        {"ULN": "9999999999", "LearnStartDate": "31/7/2015", "LearnPlanEndDate": "1/7/2016"},
+        {"ULN": "1234567899", "DateOfBirth": None, "ProgType": None, "LearnStartDate": "1/8/2026"},
+        {"DateOfBirth": "1/8/2025", "LearnStartDate": "1/8/2025", "LearnPlanEndDate": "1/7/2026"},
+        {"LearnRefNumber": "L0001", "ULN": "1234567899", "AimSeqNumber": 2},
+        {"LearnRefNumber": "L0001", "ULN": "1234567899", "AimSeqNumber": 2},
     )
     issues = check_table(load_pack(PACK), table(rows), Context(import_date=IMPORT_DATE))
     rules = {i.rule for i in issues}
@@ -623,6 +672,7 @@ def test_every_message_of_the_pack_fills() -> None:
         "prev-learn-ref-number-mismatch",
         "missing-learner",
         "missing-column",
+        "ilr-columns-absent",  # about the file: tested with a sheet lacking the columns
         "no-rows",  # these rows are data
     }
     assert rules == set(load_pack(PACK).rules) - against_only
@@ -659,6 +709,7 @@ def test_sample_rows_hold_exactly_the_planted_problems() -> None:
         "learn-ref-number-reused",
         "prev-learn-ref-number-mismatch",
         "missing-learner",
+        "ilr-columns-absent",  # about the file: the sample has every column
     }
     assert {rule for rules in data.planted.values() for rule in rules} == row_level
 
@@ -747,3 +798,468 @@ def test_generic_functions_in_another_pack(
     data = [dict(zip(header, row, strict=True)) for row in rows]
     issues = check_table(_custom_pack(), table(data, header), Context(import_date=IMPORT_DATE))
     assert {(i.row, i.column, i.rule) for i in issues} == expected
+
+
+# --------------------------------------------------------------------------- learners and aims
+# Rows sharing a LearnRefNumber are one learner's learning aims (one row per LearningDelivery).
+
+SECOND_AIM = {"LearnAimRef": "60012345", "AimSeqNumber": 2, "AimType": 4, "ProgType": None}
+
+
+def one_learner(*aims: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One learner (the valid base) with one row per aim, each aim's changes applied."""
+    return [{**VALID, **aim} for aim in aims]
+
+
+@pytest.mark.parametrize(
+    ("aims", "expected"),
+    [
+        # R06 per learner: two aims of one learner are not a duplicate reference
+        (({}, SECOND_AIM), set()),
+        (({}, SECOND_AIM, {**SECOND_AIM, "AimSeqNumber": 3}), set()),
+        # the case of the details is not a conflict
+        (({}, {**SECOND_AIM, "FamilyName": "SMITH", "GivenNames": "ann"}), set()),
+        # written two ways: two ILR learners with one reference (R06)
+        (
+            ({}, {**SECOND_AIM, "LearnRefNumber": "l0001"}),
+            {(3, "LearnRefNumber", "duplicate-learn-ref-number")},
+        ),
+        # learner-level fields must agree: each conflict names the cell, and the first row
+        (({}, {**SECOND_AIM, "ULN": "2000000001"}), {(3, "ULN", "learner-details-conflict")}),
+        (
+            ({}, {**SECOND_AIM, "DateOfBirth": "2/1/1990"}),
+            {(3, "DateOfBirth", "learner-details-conflict")},
+        ),
+        (
+            ({}, {**SECOND_AIM, "FamilyName": "Smyth"}),
+            {(3, "FamilyName", "learner-details-conflict")},
+        ),
+        (
+            ({}, {**SECOND_AIM, "GivenNames": "Anne"}),
+            {(3, "GivenNames", "learner-details-conflict")},
+        ),
+        (
+            ({}, {**SECOND_AIM, "PrevLearnRefNumber": "OLD1"}),
+            {(3, "PrevLearnRefNumber", "learner-details-conflict")},
+        ),
+        # an empty value on one row against a value on another is a conflict too
+        (
+            ({}, {**SECOND_AIM, "DateOfBirth": None}),
+            {
+                (3, "DateOfBirth", "learner-details-conflict"),
+                (3, "DateOfBirth", "date-of-birth-required"),
+            },
+        ),
+        (
+            ({}, {**SECOND_AIM, "ULN": "2000000001", "FamilyName": "Jones"}),
+            {(3, "ULN", "learner-details-conflict"), (3, "FamilyName", "learner-details-conflict")},
+        ),
+        # every later row is compared with the learner's first row
+        (
+            ({}, SECOND_AIM, {**SECOND_AIM, "AimSeqNumber": 3, "GivenNames": "Anne"}),
+            {(4, "GivenNames", "learner-details-conflict")},
+        ),
+        # R07: one learner's aims have distinct AimSeqNumbers (a learner exported twice)
+        (
+            ({}, {**SECOND_AIM, "AimSeqNumber": 1}),
+            {(3, "AimSeqNumber", "duplicate-aim-seq-number")},
+        ),
+        (({}, {**SECOND_AIM, "AimSeqNumber": None}), set()),
+    ],
+)
+def test_a_learner_with_several_aims(
+    aims: Sequence[Mapping[str, Any]], expected: set[tuple[int, str, str]]
+) -> None:
+    """Learner-level fields agree across a learner's rows; aims are numbered apart."""
+    assert found(one_learner(*aims)) == expected
+
+
+def test_aim_level_rules_work_per_row() -> None:
+    """Each aim's own dates and statuses are checked on its own row."""
+    rows = one_learner({}, {**SECOND_AIM, "LearnPlanEndDate": "1/8/2024"})
+    assert found(rows) == {(3, "LearnPlanEndDate", "end-before-start")}
+
+
+def test_a_conflict_names_both_rows() -> None:
+    """The message of a conflict names the field, both values and the learner's first row."""
+    rows = one_learner({}, {**SECOND_AIM, "DateOfBirth": "2/1/1990"})
+    [issue] = check_table(load_pack(PACK), table(rows), Context(import_date=IMPORT_DATE))
+    assert issue.cell == "F3"
+    assert "differs from 1/2/1990 on row 2" in issue.what
+    assert "LearnRefNumber L0001" in issue.what
+
+
+@pytest.mark.parametrize(
+    ("ulns", "references", "expected"),
+    [
+        # R59 per learner: learner B with two aims sharing A's ULN is one finding
+        (
+            ["1234567899", "1234567899", "1234567899"],
+            ["A", "B", "B"],
+            {(3, "ULN", "duplicate-uln")},
+        ),
+        # two aims of one learner with one ULN: nothing
+        (["1234567899", "1234567899"], ["A", "A"], set()),
+        # the temporary ULN never makes two learners one (R59 excludes it)
+        (["9999999999"] * 3, ["A", "B", "B"], set()),
+    ],
+)
+def test_uln_unique_across_learners_not_rows(
+    ulns: list[str], references: list[str], expected: set[tuple[int, str, str]]
+) -> None:
+    """R59 compares learners: one finding per other learner, not one per aim row."""
+    rows = [
+        {**VALID, "ULN": u, "LearnRefNumber": r, "AimSeqNumber": n, "FundModel": 99}
+        for n, (u, r) in enumerate(zip(ulns, references, strict=True), start=1)
+    ]
+    assert found(rows) == expected
+
+
+# --------------------------------------------------------------------------- ESFA rules
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # Outcome_04: an AchDate needs Outcome 1
+        ({**ENDED, "AchDate": "30/6/2025"}, set()),
+        (
+            {**ENDED, "Outcome": 2, "AchDate": "30/6/2025"},
+            {("Outcome", "achievement-needs-outcome-achieved")},
+        ),
+        (
+            {**ENDED, "Outcome": 3, "AchDate": "30/6/2025"},
+            {("Outcome", "achievement-needs-outcome-achieved")},
+        ),
+        (
+            {**ENDED, "Outcome": 8, "AchDate": "30/6/2025"},
+            {("Outcome", "achievement-needs-outcome-achieved")},
+        ),
+        ({**ENDED, "Outcome": 2}, set()),  # no AchDate: nothing to say
+        # ...except on an apprenticeship standard (ProgType 25 with FundModel 36)
+        (
+            {**ENDED, "Outcome": 2, "AchDate": "30/6/2025", "ProgType": 25, "FundModel": 36},
+            set(),
+        ),
+        # both are needed for the exemption
+        (
+            {**ENDED, "Outcome": 2, "AchDate": "30/6/2025", "ProgType": 25, "FundModel": 81},
+            {("Outcome", "achievement-needs-outcome-achieved")},
+        ),
+    ],
+)
+def test_outcome_04(change: Mapping[str, Any], expected: set[tuple[str, str]]) -> None:
+    """Outcome_04: AchDate only with Outcome 1 (achieved), apprenticeship standards exempt."""
+    assert found_one(change) == expected
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # AchDate_09: only a traineeship or standard programme aim may carry an AchDate
+        ({**ENDED, "AchDate": "30/6/2025"}, set()),  # traineeship programme aim (base)
+        ({**ENDED, "AchDate": "30/6/2025", "ProgType": 25, "FundModel": 36}, set()),
+        ({**ENDED, "AchDate": "30/6/2025", "ProgType": 25, "FundModel": 81}, set()),
+        (
+            {**ENDED, "AchDate": "30/6/2025", "ProgType": 25, "FundModel": 35},
+            {("AchDate", "achievement-date-not-allowed")},
+        ),
+        (
+            {**ENDED, "AchDate": "30/6/2025", "AimType": 3},
+            {("AchDate", "achievement-date-not-allowed")},
+        ),
+        (
+            {**ENDED, "AchDate": "30/6/2025", "AimType": 4, "ProgType": None},
+            {("AchDate", "achievement-date-not-allowed")},
+        ),
+        (
+            {**ENDED, "AchDate": "30/6/2025", "ProgType": 2},
+            {("AchDate", "achievement-date-not-allowed")},
+        ),
+        ({**ENDED, "AimType": 4, "ProgType": None}, set()),  # no AchDate
+    ],
+)
+def test_achdate_09(change: Mapping[str, Any], expected: set[tuple[str, str]]) -> None:
+    """AchDate_09: AimType 1 with ProgType 24, or ProgType 25 with FundModel 36 or 81."""
+    assert found_one(change) == expected
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # DateOfBirth_24: a real ULN needs a date of birth; the temporary one does not
+        ({"DateOfBirth": None}, {("DateOfBirth", "date-of-birth-required")}),
+        ({"DateOfBirth": None, "ULN": "9999999999", "FundModel": 99}, set()),
+        ({"DateOfBirth": None, "ULN": None}, {("ULN", "required")}),
+        ({"DateOfBirth": "1/2/1990"}, set()),
+    ],
+)
+def test_dateofbirth_24(change: Mapping[str, Any], expected: set[tuple[str, str]]) -> None:
+    """DateOfBirth_24: ULN other than 9999999999 and no DateOfBirth."""
+    assert found_one(change) == expected
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # LearnStartDate_05: the date of birth must be before the start
+        ({"DateOfBirth": "31/8/2024"}, set()),
+        ({"DateOfBirth": "1/9/2024"}, {("DateOfBirth", "born-after-start")}),  # the same day
+        ({"DateOfBirth": "2/9/2024"}, {("DateOfBirth", "born-after-start")}),
+    ],
+)
+def test_learnstartdate_05(change: Mapping[str, Any], expected: set[tuple[str, str]]) -> None:
+    """LearnStartDate_05: DateOfBirth >= LearnStartDate is an error (start 1/9/2024)."""
+    assert found_one(change) == expected
+
+
+# Collection year 2025-26 (1/8/2025 to 31/7/2026): from the import date 1/10/2025.
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # LearnStartDate_02: not more than 10 years before the year's start (1/8/2015)
+        ({"LearnStartDate": "1/8/2015", "LearnPlanEndDate": "31/7/2016"}, set()),
+        (
+            {"LearnStartDate": "31/7/2015", "LearnPlanEndDate": "31/7/2016"},
+            {("LearnStartDate", "start-too-early")},
+        ),
+        # LearnStartDate_03: not after the year's end (31/7/2026), later this year is fine
+        ({"LearnStartDate": "31/7/2026", "LearnPlanEndDate": "1/8/2027", "ProgType": None}, set()),
+        (
+            {"LearnStartDate": "1/8/2026", "LearnPlanEndDate": "1/8/2027", "ProgType": None},
+            {("LearnStartDate", "start-after-collection-year")},
+        ),
+        # ...apprenticeships (DD07) and traineeships (24) are exempt
+        ({"LearnStartDate": "1/8/2026", "LearnPlanEndDate": "1/8/2027", "ProgType": 24}, set()),
+        ({"LearnStartDate": "1/8/2026", "LearnPlanEndDate": "1/8/2027", "ProgType": 25}, set()),
+        ({"LearnStartDate": "1/8/2026", "LearnPlanEndDate": "1/8/2027", "ProgType": 3}, set()),
+        (
+            {"LearnStartDate": "1/8/2026", "LearnPlanEndDate": "1/8/2027", "ProgType": 31},
+            {("LearnStartDate", "start-after-collection-year")},
+        ),
+        # DateOfBirth_27: not born on or after the year's start
+        (
+            {
+                "DateOfBirth": "31/7/2025",
+                "LearnStartDate": "1/9/2025",
+                "LearnPlanEndDate": "1/7/2026",
+            },
+            set(),
+        ),
+        (
+            {
+                "DateOfBirth": "1/8/2025",
+                "LearnStartDate": "1/9/2025",
+                "LearnPlanEndDate": "1/7/2026",
+            },
+            {("DateOfBirth", "birth-in-collection-year")},
+        ),
+        # DateOfBirth_04: 115 or older at the year's start (1/8/2025) is implausible
+        ({"DateOfBirth": "2/8/1910"}, set()),
+        ({"DateOfBirth": "1/8/1910"}, {("DateOfBirth", "implausible-age")}),
+    ],
+)
+def test_rules_against_the_collection_year(
+    change: Mapping[str, Any], expected: set[tuple[str, str]]
+) -> None:
+    """LearnStartDate_02/03, DateOfBirth_27 and _04 compare with the collection year."""
+    assert found_one(change) == expected
+
+
+@pytest.mark.parametrize(
+    ("year", "change", "expected"),
+    [
+        # an explicit collection year wins over the import date's
+        (
+            "2026-27",
+            {"LearnStartDate": "1/8/2026", "LearnPlanEndDate": "1/8/2027", "ProgType": None},
+            set(),
+        ),
+        (
+            "2024-25",
+            {"LearnStartDate": "1/8/2025", "LearnPlanEndDate": "1/8/2026", "ProgType": None},
+            {("LearnStartDate", "start-after-collection-year")},
+        ),
+        (
+            "2024-25",
+            {"LearnStartDate": "31/7/2014", "LearnPlanEndDate": "1/8/2016"},
+            {("LearnStartDate", "start-too-early")},
+        ),
+        ("2024-25", {"LearnStartDate": "1/8/2014", "LearnPlanEndDate": "1/8/2016"}, set()),
+    ],
+)
+def test_the_collection_year_option(
+    year: str, change: Mapping[str, Any], expected: set[tuple[str, str]]
+) -> None:
+    """``collection_year`` in the options moves the year the rules compare with."""
+    issues = check_table(
+        load_pack(PACK),
+        table(learners(change)),
+        Context(import_date=IMPORT_DATE, options={"collection_year": year}),
+    )
+    assert {(i.column, i.rule) for i in issues} == expected
+
+
+@pytest.mark.parametrize(
+    ("import_date", "change", "expected"),
+    [
+        # ULN_03: the temporary ULN on a funded aim, in a return prepared before 1 January
+        (dt.date(2025, 12, 31), {"ULN": "9999999999"}, {("ULN", "temporary-uln-not-allowed")}),
+        (
+            dt.date(2025, 8, 1),
+            {"ULN": "9999999999", "FundModel": 36},
+            {("ULN", "temporary-uln-not-allowed")},
+        ),
+        (dt.date(2026, 1, 1), {"ULN": "9999999999"}, set()),  # from 1 January: not ULN_03
+        (dt.date(2025, 10, 1), {"ULN": "9999999999", "FundModel": 99}, set()),  # not funded
+        (dt.date(2025, 10, 1), {"ULN": "9999999999", "FundModel": 10}, set()),  # community
+        (dt.date(2025, 10, 1), {"ULN": "1234567899"}, set()),
+    ],
+)
+def test_uln_03(
+    import_date: dt.date, change: Mapping[str, Any], expected: set[tuple[str, str]]
+) -> None:
+    """ULN_03: 9999999999 with FundModel 25, 35, 36, 70, 81 or 82 before 1 January."""
+    issues = check_table(load_pack(PACK), table(learners(change)), Context(import_date=import_date))
+    assert {(i.column, i.rule) for i in issues} == expected
+
+
+def test_uln_03_once_per_learner() -> None:
+    """A learner with two funded aims and the temporary ULN is one finding."""
+    rows = one_learner({"ULN": "9999999999"}, {**SECOND_AIM, "ULN": "9999999999"})
+    assert found(rows) == {(2, "ULN", "temporary-uln-not-allowed")}
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # the XSD's FamilyName/GivenNames: 1 to 100 characters, no digits, CR, LF, tab, | or "
+        ({"FamilyName": "O'Brien-Smith"}, set()),
+        ({"FamilyName": "Zoë Müller"}, set()),
+        ({"FamilyName": "x" * 100}, set()),
+        ({"FamilyName": "x" * 101}, {("FamilyName", "invalid-name")}),
+        ({"FamilyName": "Smith2"}, {("FamilyName", "invalid-name")}),
+        ({"GivenNames": "Ann|Marie"}, {("GivenNames", "invalid-name")}),
+        ({"GivenNames": 'Ann "Annie"'}, {("GivenNames", "invalid-name")}),
+        ({"GivenNames": "Ann\tMarie"}, {("GivenNames", "invalid-name")}),
+        ({"GivenNames": "Ann\nMarie"}, {("GivenNames", "invalid-name")}),
+    ],
+)
+def test_names_as_the_xsd_restricts_them(
+    change: Mapping[str, Any], expected: set[tuple[str, str]]
+) -> None:
+    """FamilyName and GivenNames follow the ILR schema's pattern."""
+    assert found_one(change) == expected
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # FundModel_01, ProgType_01, AimType_01: the code lists
+        ({"FundModel": 45}, {("FundModel", "unknown-ilr-code")}),
+        ({"ProgType": 26}, {("ProgType", "unknown-ilr-code")}),
+        ({"AimType": 2}, {("AimType", "unknown-ilr-code")}),
+        ({"AimSeqNumber": 99}, {("AimSeqNumber", "unknown-ilr-code")}),
+        ({"AimSeqNumber": 98}, set()),
+        ({"FundModel": 36, "ProgType": 25}, set()),
+    ],
+)
+def test_code_lists(change: Mapping[str, Any], expected: set[tuple[str, str]]) -> None:
+    """The optional columns accept only the ILR's codes."""
+    assert found_one(change) == expected
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # CompStatus_02: no actual end date while continuing, except FundModel 36 or ProgType 25
+        ({"LearnActEndDate": "30/6/2025"}, {("LearnActEndDate", "end-date-not-allowed")}),
+        ({"LearnActEndDate": "30/6/2025", "FundModel": 36, "ProgType": 2}, set()),
+        ({"LearnActEndDate": "30/6/2025", "ProgType": 25, "FundModel": 25}, set()),
+        # CompStatus_05: no outcome while continuing, except ProgType 25 with FundModel 36
+        ({"Outcome": 8}, {("Outcome", "outcome-not-allowed")}),
+        ({"Outcome": 8, "ProgType": 25, "FundModel": 36}, set()),
+        ({"Outcome": 8, "ProgType": 25, "FundModel": 81}, {("Outcome", "outcome-not-allowed")}),
+        ({"Outcome": 8, "ProgType": 24, "FundModel": 36}, {("Outcome", "outcome-not-allowed")}),
+    ],
+)
+def test_apprenticeship_exemptions(
+    change: Mapping[str, Any], expected: set[tuple[str, str]]
+) -> None:
+    """The CompStatus rules' exemptions, from FundModel and ProgType."""
+    assert found_one(change) == expected
+
+
+@pytest.mark.parametrize(
+    ("absent", "change", "expected"),
+    [
+        # without FundModel/ProgType the exemption cannot be known: the rule does not fire
+        (
+            ("FundModel", "ProgType"),
+            {"LearnActEndDate": "30/6/2025"},
+            {(None, "ilr-columns-absent")},
+        ),
+        (("FundModel", "ProgType"), {"Outcome": 8}, {(None, "ilr-columns-absent")}),
+        (
+            ("FundModel", "ProgType"),
+            {**ENDED, "Outcome": 2, "AchDate": "30/6/2025"},
+            {(None, "ilr-columns-absent")},
+        ),
+        (
+            ("AimType",),
+            {**ENDED, "AchDate": "30/6/2025", "ProgType": 2},
+            {(None, "ilr-columns-absent")},
+        ),
+        (("FundModel",), {"ULN": "9999999999"}, {(None, "ilr-columns-absent")}),
+        (
+            ("ProgType",),
+            {"LearnStartDate": "1/8/2026", "LearnPlanEndDate": "1/8/2027"},
+            {(None, "ilr-columns-absent")},
+        ),
+        (("AimSeqNumber",), {}, {(None, "ilr-columns-absent")}),
+        # rules that need none of them still fire
+        (
+            ("FundModel", "ProgType", "AimType", "AimSeqNumber"),
+            {"CompStatus": 2},
+            {
+                (None, "ilr-columns-absent"),
+                ("LearnActEndDate", "end-date-required"),
+                ("Outcome", "outcome-required"),
+            },
+        ),
+    ],
+)
+def test_absent_optional_columns(
+    absent: tuple[str, ...], change: Mapping[str, Any], expected: set[tuple[str | None, str]]
+) -> None:
+    """An absent optional column: the rules needing it are skipped, said once as an info."""
+    header = [h for h in HEADER if h not in absent]
+    issues = check_table(
+        load_pack(PACK), table(learners(change), header), Context(import_date=IMPORT_DATE)
+    )
+    assert {(i.column, i.rule) for i in issues} == expected
+    [info] = [i for i in issues if i.rule == "ilr-columns-absent"]
+    assert info.severity == "info"
+    assert all(name in info.what for name in absent)
+
+
+def test_every_ilr_rule_cites_its_esfa_rule() -> None:
+    """Every rule the ESFA also checks cites its ids; sheetcheck's own rules cite none."""
+    own = {
+        "missing-column",
+        "late-achievement-period",
+        "late-achievement",
+        "against-column-missing",
+        "learn-ref-number-reused",
+        "prev-learn-ref-number-mismatch",
+        "missing-learner",
+        "ilr-columns-absent",
+        "extra-spaces",
+        "no-rows",
+    }
+    rules = load_pack(PACK).rules
+    assert {rid for rid, rule in rules.items() if not rule.esfa} == own
+    assert rules["duplicate-learn-ref-number"].esfa == ("R06",)
+    assert rules["start-too-early"].esfa == ("LearnStartDate_02",)

@@ -143,6 +143,14 @@ def test_every_bundled_pack_loads() -> None:
             "/properties/Course Name/x-sheetcheck/function",
             "table function",
         ),
+        # a rule's ESFA ids: R06, LearnStartDate_02 or "XSD Name"; anything else is refused
+        (
+            [X, "rules", "required", "esfa"],
+            ["R 06"],
+            "/x-sheetcheck/rules/required/esfa/0",
+            "does not match",
+        ),
+        ([X, "rules", "required", "esfa"], [], "/x-sheetcheck/rules/required/esfa", "[]"),
     ],
 )
 def test_broken_pack_names_the_pointer(

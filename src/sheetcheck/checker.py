@@ -158,6 +158,10 @@ def _check_inline(path: str, pack: RulePack | None, options: CheckOptions) -> Fi
 
 def _check_workbook(path: str, pack: RulePack | None, options: CheckOptions) -> FileReport:
     from .readers import open_workbook
+    from .readers._ilr_xml import is_xml
+
+    if is_xml(path):
+        return _check_ilr_xml(path, pack, options)
 
     with open_workbook(path, options.limits) as book:
         return check_book(book, pack, options)
@@ -187,6 +191,36 @@ def check_book(book: WorkbookReader, pack: RulePack | None, options: CheckOption
     return _file_report(book.path, match, table, issues, chosen=pack is None, extra=context.extra)
 
 
+def _check_ilr_xml(path: str, pack: RulePack | None, options: CheckOptions) -> FileReport:
+    """An ILR XML file: its learning deliveries as the table, its namespace's collection
+    year and its file preparation date as the defaults of --collection-year and
+    --import-date."""
+    from .readers import SheetGrid
+    from .readers._ilr_xml import read_ilr
+
+    ilr = read_ilr(path, options.limits)
+    table = ilr.table
+    header = SheetGrid(table.sheet, table.header_row, 1, [list(table.header)])
+    candidates = [pack] if pack is not None else [load_pack(n) for n in bundled_pack_names()]
+    match = _best_match(candidates, header)
+    if match is None:
+        name = pack.name if pack is not None else "any bundled"
+        raise InputError(
+            path,
+            f"is an ILR XML file, which the {name} template does not read",
+            "check it with --template ilr-learners",
+        )
+    params = {"collection_year": ilr.year, **options.params}
+    context = Context(
+        import_date=options.import_date or ilr.file_preparation_date or dt.date.today(),
+        related=_related_tables(match.pack, None, options),
+        options=params,
+    )
+    issues = check_table(match.pack, table, context)
+    extra = {**context.extra, "collection_year": params["collection_year"]}
+    return _file_report(path, match, table, issues, chosen=pack is None, extra=extra)
+
+
 def _file_report(
     path: str,
     match: HeaderMatch,
@@ -210,10 +244,13 @@ def _file_report(
 
 
 def _related_tables(
-    pack: RulePack, book: WorkbookReader, options: CheckOptions
+    pack: RulePack, book: WorkbookReader | None, options: CheckOptions
 ) -> dict[str, Table]:
-    """Read the other sheets and input files the pack's checks compare against."""
+    """Read the other sheets and input files the pack's checks compare against (an input
+    file may be an ILR XML file: the old system's return). ``book`` is None for a file
+    without sheets."""
     from .readers import open_workbook
+    from .readers._ilr_xml import is_xml, read_ilr
 
     wanted = {sub.input_name for sub in pack.related.values() if sub.origin == "input"}
     unknown = sorted(set(options.inputs) - wanted)
@@ -222,6 +259,8 @@ def _related_tables(
     tables: dict[str, Table] = {}
     for name, sub in pack.related.items():
         if sub.origin == "sheet":
+            if book is None:
+                continue
             sheet = _sheet_named(book, sub.sheet_name or "", *sub.sheet_aliases)
             if sheet is not None:
                 grid = book.read_sheet(sheet)
@@ -235,6 +274,9 @@ def _related_tables(
             continue
         if not os.path.isfile(path):
             raise InputError(path, "no such file")
+        if is_xml(path):
+            tables[name] = read_ilr(path, options.limits).table
+            continue
         with open_workbook(path, options.limits) as other:
             match, grid = _locate(other, sub, None)
             tables[name] = build_table(grid, match.offset)

@@ -111,6 +111,16 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
         help="the day the file will be uploaded (future and archived dates are relative to it; default: today)",
     )
     check.add_argument(
+        "--collection-year",
+        action=_Into,
+        into="params",
+        type=collection_year_argument,
+        metavar="YYYY-YY",
+        help="the ILR collection (academic) year the year-based rules compare with, e.g. 2025-26 "
+        "(ilr-learners; default: the year of an ILR XML file's schema, else the year, 1 August "
+        "to 31 July, that contains --import-date)",
+    )
+    check.add_argument(
         "--against",
         action=_Into,
         into="inputs",
@@ -172,6 +182,21 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
     check.set_defaults(handler=_run_check)
 
 
+def collection_year_argument(text: str) -> str:
+    """'2025-26' (or the ILR's '2526') -> '2025-26'; anything else is a usage error."""
+    import re
+
+    match = re.fullmatch(r"(\d{4})[-/](\d{2})|(\d{2})(\d{2})", text.strip())
+    if match is not None:
+        first = int(match.group(1) or f"20{match.group(3)}")
+        second = int(match.group(2) or match.group(4))
+        if second == (first + 1) % 100:
+            return f"{first}-{second:02d}"
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is not a collection year: write it as 2025-26 (1 August 2025 to 31 July 2026)"
+    )
+
+
 def _positive_jobs(text: str) -> int:
     try:
         value = int(text)
@@ -220,6 +245,15 @@ def _run_check(args: argparse.Namespace) -> int:
 
     if args.annotate and len(args.files) != 1:
         raise UsageError("--annotate takes exactly one input file")
+    if args.annotate or args.merge:
+        from .readers._ilr_xml import is_xml
+
+        for path in args.files:
+            if os.path.isfile(path) and is_xml(path):
+                flag = "--annotate" if args.annotate else "--merge"
+                raise UsageError(
+                    f"{path}: {flag} writes spreadsheets; an ILR XML file is checked as it is"
+                )
     _needs_input(args, "cutoff", "against")
     _needs_input(args, "allow_deletions", "baseline")
     _writable_targets(args.output, args.merge, args.annotate)

@@ -39,8 +39,24 @@ def rules_markdown(pack: RulePack) -> str:
             lines.append(
                 f"| {_cell(label)}{optional} | {_cell(', '.join(col.aliases))} | {_cell(col.description)} |"
             )
+    catalogue = rule_catalogue(pack).values()
+    if any(getattr(rule, "esfa", ()) for rule in catalogue):
+        # A pack that cites the funding body's rule ids shows them, so a finding can be
+        # looked up in the ESFA's own list.
+        lines += [
+            "",
+            "| rule id | ESFA rule | severity | what it catches | why it matters |",
+            "|---|---|---|---|---|",
+        ]
+        for rule in catalogue:
+            esfa = ", ".join(getattr(rule, "esfa", ())) or "—"
+            why = rule_why(pack, rule)
+            lines.append(
+                f"| `{rule.id}` | {_cell(esfa)} | {rule.severity} | {_cell(rule.title)} | {_cell(why)} |"
+            )
+        return "\n".join(lines) + "\n"
     lines += ["", "| rule id | severity | what it catches | why it matters |", "|---|---|---|---|"]
-    for rule in rule_catalogue(pack).values():
+    for rule in catalogue:
         why = rule_why(pack, rule)
         lines.append(f"| `{rule.id}` | {rule.severity} | {_cell(rule.title)} | {_cell(why)} |")
     return "\n".join(lines) + "\n"

@@ -289,6 +289,8 @@ class _TableChecker:
         return self._json[column]
 
     def cell(self, column: str | None, index: int) -> str:
+        if self.table.locate is not None:
+            return str(self.table.locate(index, column))
         pos = self.header.positions.get(column or self.pack.key_column)
         if pos is None:
             pos = 0
@@ -488,6 +490,10 @@ class _TableChecker:
             pos, letters, header_text = self._place(column)
             cell = f"{letters}{row}"
             value = table.columns[pos][index]
+        location = None
+        if index is not None and table.locate is not None:
+            location = table.locate(index, column or self.pack.key_column)
+            cell = None
         if fix_value is not None:
             params = {**params, **_did_you_mean(fix_value)}
         fields = self._message_fields(
@@ -497,7 +503,7 @@ class _TableChecker:
             header_text=header_text,
             index=index,
             row=row,
-            cell=cell,
+            cell=cell if location is None else str(location),
             value=value,
         )
         return Issue.deferred(
@@ -511,6 +517,7 @@ class _TableChecker:
             text,
             fields,
             fix_value=fix_value,
+            location=location,
         )
 
     def _rule(self, rule_id: str) -> tuple[Any, _RuleText]:

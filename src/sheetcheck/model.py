@@ -8,7 +8,7 @@ Nothing here does I/O.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -70,6 +70,31 @@ def cell_ref(row: int, col: int) -> str:
     return f"{column_letter(col)}{row}"
 
 
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where an issue sits in a file without cells (an ILR XML file): the learner's
+    reference, the learning delivery's AimSeqNumber, the element's path and its line."""
+
+    line: int
+    path: str
+    learner: str | None = None
+    aim: str | None = None
+
+    def __str__(self) -> str:
+        who = [f"learner {self.learner}"] if self.learner else []
+        if self.aim:
+            who.append(f"aim {self.aim}")
+        where = f"line {self.line}, {self.path}"
+        return f"{', '.join(who)} ({where})" if who else where
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"learner": self.learner, "aim": self.aim, "path": self.path, "line": self.line}
+
+
+#: Where table row ``index``, column ``column`` (None: the row itself) sits in the file.
+Locator = Callable[[int, "str | None"], Location]
+
+
 @dataclass(slots=True)
 class Table:
     """One sheet's data below its header, column by column.
@@ -88,6 +113,8 @@ class Table:
     row_numbers: list[int]
     columns: Sequence[Sequence[CellValue]]
     source: str = ""
+    # Files without cells (ILR XML) locate issues by element instead of by cell reference.
+    locate: Locator | None = None
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -124,6 +151,7 @@ _PUBLIC = (
     "fix",
     "fix_value",
     "likely",
+    "location",
 )
 
 
@@ -149,6 +177,7 @@ class Issue:
         "_fix",
         "_fix_value",
         "_likely",
+        "_location",
         "_row",
         "_rule",
         "_severity",
@@ -177,6 +206,7 @@ class Issue:
         fix: str = "",
         fix_value: Any = None,
         likely: tuple[str, str] | None = None,
+        location: Location | None = None,
     ) -> None:
         self._rule = rule
         self._severity = severity
@@ -190,6 +220,7 @@ class Issue:
         self._fix = fix
         self._fix_value = fix_value
         self._likely = likely
+        self._location = location  # set for files without cells (ILR XML)
         self._text = None
         self._fields = None
 
@@ -206,6 +237,7 @@ class Issue:
         text: IssueText,
         fields: Sequence[Any],
         fix_value: Any = None,
+        location: Location | None = None,
     ) -> Issue:
         """An issue whose what, why and fix are ``text.render(fields)``, rendered when first read."""
         issue = cls.__new__(cls)
@@ -219,6 +251,7 @@ class Issue:
         issue._what = issue._why = issue._fix = ""
         issue._fix_value = fix_value
         issue._likely = None
+        issue._location = location
         issue._text = text
         issue._fields = fields
         return issue
@@ -268,6 +301,11 @@ class Issue:
         return self._likely
 
     @property
+    def location(self) -> Location | None:
+        """Where the issue sits in a file without cells (an ILR XML file); None otherwise."""
+        return self._location
+
+    @property
     def what(self) -> str:
         self._render()
         return self._what
@@ -314,8 +352,22 @@ class Issue:
             self._value,
         )
         if self._text is not None:
-            return (_deferred_issue, (*where, self._text, self._fields, self._fix_value))
-        return (Issue, (*where, self._what, self._why, self._fix, self._fix_value, self._likely))
+            return (
+                _deferred_issue,
+                (*where, self._text, self._fields, self._fix_value, self._location),
+            )
+        return (
+            Issue,
+            (
+                *where,
+                self._what,
+                self._why,
+                self._fix,
+                self._fix_value,
+                self._likely,
+                self._location,
+            ),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -330,6 +382,7 @@ class Issue:
             "fix": self.fix,
             "what": self.what,
             "why": self.why,
+            **({"location": self.location.to_dict()} if self.location is not None else {}),
         }
         if self.fix_value is not None:
             data["fix_value"] = json_value(self.fix_value)

@@ -57,6 +57,7 @@ class Rule:
     message: str
     why: str
     fix: str
+    esfa: tuple[str, ...] = ()  # the funding body's rule ids it implements (ESFA ILR rules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +296,13 @@ class _Compiler:
     def compile(self) -> RulePack:
         self.rules = {
             rid: Rule(
-                rid, entry["severity"], entry["title"], entry["message"], entry["why"], entry["fix"]
+                rid,
+                entry["severity"],
+                entry["title"],
+                entry["message"],
+                entry["why"],
+                entry["fix"],
+                tuple(entry.get("esfa", ())),
             )
             for rid, entry in self.ext["rules"].items()
         }

@@ -298,6 +298,7 @@ def collection_period_shift(
             "differ": _COLUMNS,
             "ignore_case": {"type": "boolean"},
             "ignore": {"type": "array", "items": {"type": "string"}},
+            "once_per_group": {"type": "boolean"},
         },
         "additionalProperties": False,
     },
@@ -312,9 +313,13 @@ def conflicting_values(
     its values (``first_row``, ``first_value``). Rows with all key cells empty are ignored,
     and so are rows whose first key cell is listed in ``ignore`` (placeholders such as the
     temporary ULN, compared as text: a number cell 9999999999 matches "9999999999"); rows
-    equal in ``differ`` are another rule's business (duplicates).
+    equal in ``differ`` are another rule's business (duplicates). With ``once_per_group``
+    only the first row of each ``differ`` value is reported: a learner's several rows (one per
+    learning aim) are one finding, as the ILR compares learners, not rows (R59).
     """
     fold = bool(args.get("ignore_case"))
+    once = bool(args.get("once_per_group"))
+    reported: set[tuple[Any, ...]] = set()
     ignore = {_fold_key(value, fold) for value in args.get("ignore", ())}
     keys = [view.json(c) for c in args["key"]]
     differ = [view.json(c) for c in args["differ"]]
@@ -329,6 +334,10 @@ def conflicting_values(
         mine = tuple(_fold_key(col[index], fold) for col in differ)
         theirs = tuple(_fold_key(col[seen], fold) for col in differ)
         if mine != theirs:
+            if once:
+                if (key, mine) in reported:
+                    continue
+                reported.add((key, mine))
             yield Finding(
                 index,
                 args["key"][0],
@@ -337,6 +346,246 @@ def conflicting_values(
                     "first_value": ", ".join(view.display(c, seen) for c in args["differ"]),
                 },
             )
+
+
+# --------------------------------------------------------------------------- learners and aims
+
+
+@check_function(
+    "learner-fields-agree",
+    "table",
+    {
+        "type": "object",
+        "required": ["key", "fields"],
+        "properties": {
+            "key": _COLUMN,
+            "fields": _COLUMNS,
+            "aim": _COLUMN,
+            "part": {"enum": ["key", "fields", "aim"]},
+        },
+        "additionalProperties": False,
+    },
+    columns_from=("key", "fields"),
+)
+def learner_fields_agree(
+    view: TableView, args: Mapping[str, Any], context: Context
+) -> Iterator[Finding]:
+    """One learner, several rows: the rows sharing ``key`` (case and spacing ignored) are one
+    learner's learning aims, and must agree on the learner-level ``fields``.
+
+    ``part`` selects what is reported (one part per rule; default ``fields``):
+
+    ``key``
+        a row writes the key differently from the learner's first row (``AB1`` and ``ab1``):
+        to the ILR these are two learners with one reference (R06);
+    ``fields``
+        a row's learner-level field differs from the learner's first row: one finding per
+        field, on that cell (``first_row``, ``first_value``, ``field``);
+    ``aim``
+        a row repeats the ``aim`` column's value (AimSeqNumber) of an earlier row of the same
+        learner: the learner is recorded twice (``first_row``). Absent ``aim`` column: nothing.
+
+    Each finding names the learner's first row. Rows with an empty key are left to the
+    ``required`` rule.
+    """
+    key, part = args["key"], args.get("part", "fields")
+    keys = view.json(key)
+    if part == "aim":
+        aim = args.get("aim")
+        if aim is None or not view.has(aim):
+            return
+        aims = view.json(aim)
+        seen: dict[tuple[Any, Any], int] = {}
+        for index in view.rows:
+            folded = _fold_key(keys[index], True)
+            if folded is None or aims[index] is None:
+                continue
+            first = seen.setdefault((folded, _fold_key(aims[index], True)), index)
+            if first != index:
+                yield Finding(index, aim, {"first_row": view.row_number(first)})
+        return
+    firsts: dict[Any, int] = {}
+    columns = [key] if part == "key" else list(args["fields"])
+    values = [(name, view.json(name)) for name in columns if view.has(name)]
+    for index in view.rows:
+        folded = _fold_key(keys[index], True)
+        if folded is None:
+            continue
+        first = firsts.setdefault(folded, index)
+        if first == index:
+            continue
+        for name, column in values:
+            mine, theirs = column[index], column[first]
+            if part == "key":
+                mine, theirs = _fold_key(mine, False), _fold_key(theirs, False)
+            elif _fold_key(mine, True) == _fold_key(theirs, True):
+                continue
+            if mine != theirs:
+                yield Finding(
+                    index,
+                    name,
+                    {
+                        "first_row": view.row_number(first),
+                        "first_value": view.display(name, first) or "empty",
+                        "field": view.label(name),
+                        "key_value": view.display(key, first),
+                    },
+                )
+
+
+# --------------------------------------------------------------------------- collection year
+
+
+def collection_year(context: Context) -> int:
+    """The first calendar year of the collection (academic) year being checked.
+
+    The ``collection_year`` option (``"2025-26"``, or a year number) when given; otherwise the
+    academic year, 1 August to 31 July, that contains the import date.
+    """
+    value = context.options.get("collection_year")
+    if value is None:
+        return collection_period(context.import_date)[0]
+    if isinstance(value, int):
+        return value
+    return int(str(value)[:4])
+
+
+def year_label(start: int) -> str:
+    """2025 -> '2025-26'."""
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+@check_function(
+    "collection-year-date",
+    "table",
+    {
+        "type": "object",
+        "required": ["column", "op", "anchor"],
+        "properties": {
+            "column": _COLUMN,
+            "op": {"enum": list(_OPS)},
+            "anchor": {"enum": ["start", "end"]},
+            "years": {"type": "integer"},
+        },
+        "additionalProperties": False,
+    },
+    columns_from=("column",),
+)
+def collection_year_date(
+    view: TableView, args: Mapping[str, Any], context: Context
+) -> Iterator[Finding]:
+    """``column op anchor + years`` must hold, the anchor being the collection year's first
+    day (``start``: 1 August) or last day (``end``: 31 July); rows where it does not are
+    reported on ``column``. The ESFA expresses its date rules this way (LearnStartDate_02:
+    ``>=``, start, -10 years). Parameters: ``limit`` (d/m/yyyy), ``year`` (``2025-26``),
+    ``year_start``, ``year_end``.
+    """
+    first = collection_year(context)
+    start, end = dt.date(first, 8, 1), dt.date(first + 1, 7, 31)
+    anchor = start if args["anchor"] == "start" else end
+    years = int(args.get("years", 0))
+    limit = add_years(anchor, years) if years else anchor
+    compare = _OPS[args["op"]]
+    params = {
+        "limit": format_dmy(limit),
+        "year": year_label(first),
+        "year_start": format_dmy(start),
+        "year_end": format_dmy(end),
+        "years": abs(years),
+    }
+    values = view.typed(args["column"])
+    for index in view.rows:
+        value = values[index]
+        if isinstance(value, dt.date) and not compare(value, limit):
+            yield Finding(index, args["column"], params)
+
+
+@check_function(
+    "import-before-collection-date",
+    "table",
+    {
+        "type": "object",
+        "required": ["column", "month", "day"],
+        "properties": {
+            "column": _COLUMN,
+            "month": {"type": "integer", "minimum": 1, "maximum": 12},
+            "day": {"type": "integer", "minimum": 1, "maximum": 31},
+            "once_per": _COLUMN,
+        },
+        "additionalProperties": False,
+    },
+    columns_from=("column",),
+)
+def import_before_collection_date(
+    view: TableView, args: Mapping[str, Any], context: Context
+) -> Iterator[Finding]:
+    """Every selected row, when the import (file preparation) date is before ``month``/``day``
+    of the collection year (1 January: the year's second calendar year); reported on
+    ``column``, once per value of ``once_per`` when given (once per learner). Parameter
+    ``date`` (d/m/yyyy). The rule's condition on the row goes in the check's ``when``.
+    """
+    first = collection_year(context)
+    month, day = int(args["month"]), int(args["day"])
+    year = first if month >= 8 else first + 1
+    limit = _make_date(year, month, day)
+    if limit is None:
+        from ..errors import PackError
+
+        raise PackError("check function arguments", "", f"{month}/{day} is not a real day")
+    if not context.import_date < limit:
+        return
+    groups = view.json(args["once_per"]) if args.get("once_per") else None
+    seen: set[Any] = set()
+    for index in view.rows:
+        if groups is not None:
+            group = _fold_key(groups[index], True)
+            if group in seen:
+                continue
+            seen.add(group)
+        yield Finding(index, args["column"], {"date": format_dmy(limit)})
+
+
+# --------------------------------------------------------------------------- optional columns
+
+
+@check_function(
+    "rules-need-columns",
+    "table",
+    {
+        "type": "object",
+        "required": ["needs"],
+        "properties": {
+            "needs": {
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": _COLUMNS,
+            }
+        },
+        "additionalProperties": False,
+    },
+)
+def rules_need_columns(
+    view: TableView, args: Mapping[str, Any], context: Context
+) -> Iterator[Finding]:
+    """Say once which rules were not checked because an optional column they need is absent.
+
+    ``needs`` maps a rule id to the columns it reads that a file may lack (FundModel...);
+    the engine already skips such a rule, this finding tells the user so, naming the missing
+    columns (``columns``) and the rules (``rules``). Nothing when every column is present.
+    """
+    missing: list[str] = []
+    skipped: list[str] = []
+    for rule, columns in args["needs"].items():
+        absent = [c for c in columns if not view.has(c)]
+        if absent:
+            skipped.append(rule)
+            missing.extend(c for c in absent if c not in missing)
+    if skipped:
+        yield Finding(
+            None,
+            None,
+            {"columns": ", ".join(missing), "rules": ", ".join(skipped), "count": len(skipped)},
+        )
 
 
 def _fold_key(value: Any, fold: bool) -> Any:
@@ -355,8 +604,14 @@ __all__ = [
     "checksum_mod11",
     "collection_period",
     "collection_period_shift",
+    "collection_year",
+    "collection_year_date",
     "conflicting_values",
     "date_compare",
     "export_date",
+    "import_before_collection_date",
+    "learner_fields_agree",
     "period_label",
+    "rules_need_columns",
+    "year_label",
 ]

@@ -310,7 +310,7 @@ def _missing_export_columns(old: TableView, args: Mapping[str, Any]) -> Iterator
 
 def _reused_references(column: str, comparison: _Comparison) -> Iterator[Finding]:
     by_ref = comparison.index.by_ref
-    for new in comparison.new:
+    for new in _first_rows(comparison.new):
         old = by_ref.get(new.ref) if new.ref is not None else None
         if old is not None and same_learner(new, old) is False:
             yield Finding(
@@ -323,7 +323,7 @@ def _reused_references(column: str, comparison: _Comparison) -> Iterator[Finding
 def _previous_references(
     view: TableView, column: str, comparison: _Comparison
 ) -> Iterator[Finding]:
-    for new in comparison.new:
+    for new in _first_rows(comparison.new):
         olds = [o for o in comparison.index.same_person(new) if o.ref is not None]
         refs = {o.ref for o in olds}
         if not olds or new.ref in refs or new.prev in refs:
@@ -341,6 +341,18 @@ def _previous_references(
             column,
             {"reason": reason, "old_reference": olds[0].ref_text, "old_row": olds[0].row},
         )
+
+
+def _first_rows(rows: Sequence[Learner]) -> Iterator[Learner]:
+    """Each learner's first row: a learner with several aims is reported once (the rows
+    agree on the learner's details, or learner-fields-agree says they do not)."""
+    seen: set[str] = set()
+    for row in rows:
+        if row.ref is not None:
+            if row.ref in seen:
+                continue
+            seen.add(row.ref)
+        yield row
 
 
 def _expected_reason(old: Learner, args: Mapping[str, Any], cutoff: dt.date | None) -> str:
@@ -380,17 +392,15 @@ def _missing_learners(
         if found and new.ref not in {o.ref for o in found}:
             changed.add(new.ref)
     expected = missing = 0
-    seen: set[str] = set()
-    for old in comparison.old:
-        key = old.ref or f"#{old.index}"
-        if key in seen:
-            continue
-        seen.add(key)
-        reason = _expected_reason(old, args, cutoff)
+    for rows in _old_learners(comparison.old):
+        # One learner, one row per learning aim: they move if any of their aims says so,
+        # and they are accounted for if any of their rows is.
+        reasons = [(r, _expected_reason(r, args, cutoff)) for r in rows]
+        old, reason = next(((r, why) for r, why in reasons if why), (rows[0], ""))
         if not reason:
             continue
         expected += 1
-        if old.index not in accounted:
+        if not any(r.index in accounted for r in rows):
             missing += 1
             yield Finding(
                 None,
@@ -415,6 +425,15 @@ def _missing_learners(
     }
     context.extra["reconciliation"] = summary
     context.extra.setdefault("sections", []).append(("Reconciliation", summary_lines(summary)))
+
+
+def _old_learners(old: Sequence[Learner]) -> list[list[Learner]]:
+    """The old export's rows grouped by learner (folded reference), in file order; a row
+    without a reference is a learner of its own."""
+    groups: dict[str, list[Learner]] = {}
+    for row in old:
+        groups.setdefault(row.ref or f"#{row.index}", []).append(row)
+    return list(groups.values())
 
 
 def summary_lines(summary: Mapping[str, Any]) -> list[str]:

@@ -20,6 +20,7 @@ COLUMNS = (
     "value",
     "message",
     "fix",
+    "location",  # ILR XML files: learner, aim, element path and line (empty for spreadsheets)
 )
 
 
@@ -35,5 +36,9 @@ def write_csv(report: Report, out: TextIO) -> None:
     for item in report.files:
         for issue in item.issues:
             data = issue.to_dict()
-            data.update(file=item.file, template=item.template)
+            data.update(
+                file=item.file,
+                template=item.template,
+                location=str(issue.location) if issue.location is not None else None,
+            )
             writer.writerow([_safe(data[name]) for name in COLUMNS])

@@ -105,6 +105,8 @@ def where(issue: Issue, data_sheet: str | None, whole: str = "sheet") -> str:
     """'A14' on the data sheet; 'Licenses!A14' (Excel's own notation) on any other sheet;
     ``whole`` ('sheet', or 'upload' for --merge) for a problem of no row or column (no-rows,
     a student the platform has and the upload lacks)."""
+    if issue.location is not None:  # a file without cells (ILR XML): the element's line
+        return f"line {issue.location.line}"
     if issue.cell is None and issue.column is None:
         return whole
     place = issue.cell or f"row {issue.row}"

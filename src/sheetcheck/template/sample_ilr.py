@@ -19,13 +19,15 @@ from .sample import DEMO_IMPORT_DATE, FAMILY_NAMES, GIVEN_NAMES, SampleData, sam
 
 _GIVEN = ("Amelia Rose", *GIVEN_NAMES[1:])  # one learner with two given names
 _FAMILY = FAMILY_NAMES
-_AIMS = ("ZPROG001", "60146561", "60301206", "50079116", "50091001", "60323445", "Z0001947")
+_AIMS = ("60146561", "60301206", "50079116", "50091001", "60323445", "Z0001947")
 _SAMPLE_ROWS = 120
 _COLUMNS = (
     "LearnRefNumber", "PrevLearnRefNumber", "ULN", "FamilyName", "GivenNames", "DateOfBirth",
-    "LearnAimRef", "LearnStartDate", "LearnPlanEndDate", "LearnActEndDate", "CompStatus",
-    "Outcome", "AchDate",
+    "LearnAimRef", "AimSeqNumber", "AimType", "LearnStartDate", "LearnPlanEndDate",
+    "LearnActEndDate", "CompStatus", "Outcome", "AchDate", "FundModel", "ProgType",
 )  # fmt: skip
+# A traineeship's programme aim: the kind of aim that may carry an achievement date (AchDate_09).
+_PROGRAMME = {"LearnAimRef": "ZPROG001", "AimType": 1, "ProgType": 24, "FundModel": 25}
 
 
 def _uln(rng: random.Random) -> str:
@@ -38,25 +40,33 @@ def _uln(rng: random.Random) -> str:
 
 
 def _learner(rng: random.Random, number: int, today: dt.date) -> dict[str, Any]:
-    """A learner no rule objects to, started in the last two academic years."""
+    """A learner no rule objects to, started in the last two academic years, on an aim that
+    is not part of a programme (the apprentices, with several aims each, come at the end)."""
     start = dt.date(2024, 8, 1) + dt.timedelta(days=rng.randint(20, 600))
     start = min(start, today - dt.timedelta(days=30))
     plan_end = start + dt.timedelta(days=rng.choice((270, 330, 365, 540, 730)))
     born = dt.date(rng.randint(1962, 2009), rng.randint(1, 12), rng.randint(1, 28))
+    temporary = rng.random() <= 0.05
     row: dict[str, Any] = {
         "LearnRefNumber": f"NC{24 + (start >= dt.date(2025, 8, 1))}{number:05d}",
         "PrevLearnRefNumber": None,
-        "ULN": _uln(rng) if rng.random() > 0.05 else "9999999999",
+        "ULN": _uln(rng) if not temporary else "9999999999",
         "FamilyName": rng.choice(_FAMILY),
         "GivenNames": rng.choice(_GIVEN),
         "DateOfBirth": format_dmy(born),
         "LearnAimRef": rng.choice(_AIMS),
+        "AimSeqNumber": 1,
+        "AimType": 4,
         "LearnStartDate": format_dmy(start),
         "LearnPlanEndDate": format_dmy(plan_end),
         "LearnActEndDate": None,
         "CompStatus": 1,
         "Outcome": None,
         "AchDate": None,
+        # Funded learners need a real ULN before January (ULN_03); the temporary one is for
+        # learners the ESFA does not fund (99).
+        "FundModel": rng.choice((25, 35)) if not temporary else 99,
+        "ProgType": None,
     }
     if rng.random() < 0.25:  # migrated with a new reference: the old one carried over
         row["PrevLearnRefNumber"] = f"OLD{number:04d}"
@@ -66,8 +76,6 @@ def _learner(rng: random.Random, number: int, today: dt.date) -> dict[str, Any]:
         row["CompStatus"] = status
         row["LearnActEndDate"] = format_dmy(ended)
         row["Outcome"] = rng.choice((1, 1, 2, 8)) if status == 2 else 3
-        if row["Outcome"] == 1 and rng.random() < 0.5:
-            row["AchDate"] = row["LearnActEndDate"]  # later ones are planted
     return row
 
 
@@ -85,6 +93,7 @@ def _set(**changes: Any) -> _Edit:
 def _ended(**changes: Any) -> _Edit:
     """End a continuing learner on 30/6/2026 (completed, achieved), then apply ``changes``."""
     base = {"CompStatus": 2, "LearnActEndDate": "30/6/2026", "Outcome": 1, "AchDate": None}
+    base.update(_PROGRAMME)
     base["LearnStartDate"] = "1/9/2025"
     base["LearnPlanEndDate"] = "30/6/2026"
     return _set(**{**base, **changes})
@@ -104,7 +113,10 @@ _PLANTED: tuple[tuple[tuple[str, ...], _Edit], ...] = (
     (("end-before-start",), _ended(LearnActEndDate="15/8/2025")),
     (("planned-duration-too-long",), _set(LearnStartDate="1/9/2025", LearnPlanEndDate="30/6/2036")),
     (("achievement-date-order",), _ended(AchDate="20/6/2026")),
-    (("achievement-without-end",), _set(AchDate="15/7/2026", LearnStartDate="1/9/2025")),
+    (
+        ("achievement-without-end", "achievement-needs-outcome-achieved"),
+        _set(AchDate="15/7/2026", LearnStartDate="1/9/2025", **_PROGRAMME),
+    ),
     (("future-date",), _ended(LearnActEndDate="30/11/2026", LearnPlanEndDate="30/11/2026")),
     (("unknown-comp-status",), _set(CompStatus=4)),
     (("unknown-outcome",), _ended(Outcome=5)),
@@ -116,13 +128,63 @@ _PLANTED: tuple[tuple[tuple[str, ...], _Edit], ...] = (
     (("outcome-status-conflict",), _ended(CompStatus=6, Outcome=8)),
     (("late-achievement-period",), _ended(LearnActEndDate="28/7/2026", AchDate="14/8/2026")),
     (("late-achievement",), _ended(LearnActEndDate="3/7/2026", AchDate="24/7/2026")),
+    (("invalid-name",), _set(FamilyName="Smith2")),
+    (("unknown-ilr-code",), _set(FundModel=45)),
+    (("achievement-needs-outcome-achieved",), _ended(Outcome=2, AchDate="30/6/2026")),
+    (
+        ("achievement-date-not-allowed",),
+        _ended(AchDate="30/6/2026", LearnAimRef="60146561", AimType=4, ProgType=None),
+    ),
+    (("date-of-birth-required",), _set(DateOfBirth=None, ULN="1234567899")),
+    (("start-too-early",), _set(LearnStartDate="31/7/2016", LearnPlanEndDate="30/6/2017")),
+    (
+        ("start-after-collection-year",),
+        _set(LearnStartDate="1/8/2027", LearnPlanEndDate="30/6/2028"),
+    ),
+    (
+        ("birth-in-collection-year",),
+        _set(DateOfBirth="1/8/2026", LearnStartDate="1/9/2026", LearnPlanEndDate="30/6/2027"),
+    ),
+    (("implausible-age",), _set(DateOfBirth="1/8/1911")),
+    (
+        ("born-after-start",),
+        _set(DateOfBirth="2/9/2025", LearnStartDate="1/9/2025", LearnPlanEndDate="30/6/2026"),
+    ),
+    (("temporary-uln-not-allowed",), _set(ULN="9999999999", FundModel=35)),
     (("extra-spaces",), _set(FamilyName="Okafor  Reid")),
 )
 
 
+def _apprentice(rng: random.Random, number: int) -> list[dict[str, Any]]:
+    """An apprentice on a standard (ProgType 25, FundModel 36): the programme aim and one
+    component aim, two rows repeating the learner's details."""
+    start = dt.date(2025, 9, 1) + dt.timedelta(days=rng.randint(0, 300))
+    learner: dict[str, Any] = {
+        "LearnRefNumber": f"AP{number:05d}",
+        "PrevLearnRefNumber": None,
+        "ULN": _uln(rng),
+        "FamilyName": rng.choice(_FAMILY),
+        "GivenNames": rng.choice(_GIVEN),
+        "DateOfBirth": format_dmy(dt.date(rng.randint(1995, 2008), rng.randint(1, 12), 14)),
+        "LearnStartDate": format_dmy(start),
+        "LearnPlanEndDate": format_dmy(start + dt.timedelta(days=540)),
+        "LearnActEndDate": None,
+        "CompStatus": 1,
+        "Outcome": None,
+        "AchDate": None,
+        "FundModel": 36,
+        "ProgType": 25,
+    }
+    return [
+        {**learner, "LearnAimRef": "ZPROG001", "AimSeqNumber": 1, "AimType": 1},
+        {**learner, "LearnAimRef": "60323445", "AimSeqNumber": 2, "AimType": 3},
+    ]
+
+
 @sample_for("ilr-learners")
 def ilr_sample(pack: RulePack) -> SampleData:
-    """120 learners; 25 planted problems, then a duplicated reference and a shared ULN."""
+    """120 learners; planted problems, then apprentices with two aims each, a reference
+    written two ways, a shared ULN and learners whose rows disagree."""
     rng = random.Random("ilr-learners")
     today = DEMO_IMPORT_DATE
     rows = [_learner(rng, number, today) for number in range(1, _SAMPLE_ROWS + 1)]
@@ -137,9 +199,17 @@ def ilr_sample(pack: RulePack) -> SampleData:
     rows[later]["ULN"] = rows[earlier]["ULN"]  # reported on the later row
     planted[later] = ("duplicate-uln",)
     twin = {**rows[copied], "LearnRefNumber": rows[copied]["LearnRefNumber"].lower()}
-    twin["ULN"] = _uln(rng)
+    twin["AimSeqNumber"] = 2  # the learner's second aim, its reference typed in lower case
     rows.append(twin)
     planted[len(rows) - 1] = ("duplicate-learn-ref-number",)
+    conflict = {**rows[clean[-4]], "AimSeqNumber": 2, "LearnAimRef": "60301206"}
+    conflict["DateOfBirth"] = "2/2/1990"  # typed differently on the learner's second aim
+    rows.append(conflict)
+    planted[len(rows) - 1] = ("learner-details-conflict",)
+    rows.append(dict(rows[clean[-5]]))  # the same aim exported twice
+    planted[len(rows) - 1] = ("duplicate-aim-seq-number",)
+    for number in range(_SAMPLE_ROWS + 1, _SAMPLE_ROWS + 4):
+        rows.extend(_apprentice(rng, number))
     return SampleData(
         rows=[[row[c] for c in _COLUMNS] for row in rows], import_date=today, planted=planted
     )
