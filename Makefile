@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_check.py
 	-test -f benchmarks/bench_annotate.py && $(BIN)/python benchmarks/bench_annotate.py
 	$(BIN)/python benchmarks/bench_names.py
+	XLWINGS_LICENSE_KEY=noncommercial $(BIN)/python benchmarks/bench_excel.py
 
 # The sdist and the wheel in dist/, built by the standard frontend; twine checks their metadata.
 dist: $(DIST_STAMP)

@@ -381,6 +381,7 @@ def test_lite_main_py_runs_against_the_remote_engine(monkeypatch: pytest.MonkeyP
     """Executing main.py's Validate script on a remote book paints it, as in Lite."""
     monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
     from excel_payloads import book_payload, enrollment_values, remote_book, sheet_payload
+    from excel_payloads.client_actions import OFFICE_JS_ACTIONS
 
     namespace: dict[str, object] = {}
     exec(compile(lite_files()["main.py"], "main.py", "exec"), namespace)
@@ -388,7 +389,9 @@ def test_lite_main_py_runs_against_the_remote_engine(monkeypatch: pytest.MonkeyP
     book = remote_book(book_payload([sheet_payload("Enrollments", values)]))
     script = namespace["validate"]
     script(book)  # type: ignore[operator]
-    assert "addConditionalFormat" in [a["func"] for a in book.json()["actions"]]
+    sent = [a["func"] for a in book.json()["actions"]]
+    assert "addSheet" in sent  # the Issues sheet
+    assert set(sent) <= OFFICE_JS_ACTIONS
 
 
 def test_sheetcheck_excel_imports_without_readers_or_xlwings() -> None:
@@ -437,7 +440,7 @@ def test_lite_validate_runs_without_calamine_or_openpyxl(tmp_path: Path) -> None
         [sys.executable, str(script)], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
-    assert "addConditionalFormat" in done.stdout
+    assert "'addSheet'" in done.stdout  # the Issues sheet
     assert "alert" not in done.stdout
 
 

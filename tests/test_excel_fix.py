@@ -17,6 +17,7 @@ import pytest
 import sheetcheck.excel
 from excel_payloads import HEADER, IMPORT_DATE, book_payload, iso, remote_book, sheet_payload
 from excel_payloads.client_actions import OFFICE_JS_ACTIONS
+from excel_payloads.files import with_rig
 from excel_payloads.model import ExcelModel
 from sheetcheck.excel import fix as excel_fix
 from sheetcheck.excel.lite import lite_files
@@ -75,7 +76,9 @@ def own(actions: list[dict[str, Any]], marks: list[int]) -> list[dict[str, Any]]
 
 
 def test_fix_proposes_then_changes_then_undo_restores(validations: list[int]) -> None:
-    model = ExcelModel(book_payload([sheet_payload("Enrollments", planted_values())]))
+    # a workbook from a template: it carries the Validate rig, so Validate lights cells
+    _, model = with_rig(book_payload([sheet_payload("Enrollments", planted_values())]),
+                        ["Enrollments"])  # fmt: skip
     data = model.sheet("Enrollments")
     original = dict(data.values)
 

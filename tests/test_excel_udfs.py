@@ -7,6 +7,7 @@ serial number in xlwings Lite), datetimes (classic desktop UDFs), 2-D lists for 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -161,3 +162,37 @@ def test_issues_table_edges(data: Any, expect: Any) -> None:
 def test_serial_date(value: Any, expect: dt.date | None) -> None:
     """Only whole numbers in Excel's date range are read as date serials."""
     assert udfs.serial_date(value) == expect
+
+
+def _as_excel_hands_it(value: Any) -> Any:
+    """A cell value as Excel hands it to a custom function: dates as serial numbers."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return (value - dt.date(1899, 12, 30)).days
+    return value
+
+
+SAMPLES = sorted((Path(__file__).parents[1] / "workbook_templates" / "samples").glob("*.xlsx"))
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=[p.stem for p in SAMPLES])
+def test_issues_over_a_range_agree_with_the_check_of_that_range(path: Path, tmp_path: Path) -> None:
+    """=SHEETCHECK.ISSUES(A1:...) over a sample's data sheet lists exactly what
+    ``sheetcheck check`` finds in a workbook holding only that range (the function sees one
+    range: no related sheet, see the README)."""
+    from openpyxl import load_workbook
+
+    from conftest import write_book
+    from sheetcheck import check
+
+    sheet = load_workbook(path, data_only=True).worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    alone = write_book(tmp_path / "range.xlsx", {sheet.title: rows})
+    reference = check(alone).files[0].issues  # both compare dates with today
+    data = [[_as_excel_hands_it(v) for v in row] for row in rows]
+    table = udfs.issues_table(data)
+    assert table[0] == udfs.ISSUE_COLUMNS
+    assert sorted(tuple(row[:4]) for row in table[1:]) == sorted(
+        (i.severity, i.rule, i.cell or "", i.row) for i in reference
+    )

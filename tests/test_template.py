@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 
 from sheetcheck import check
 from sheetcheck.errors import SheetcheckError, UsageError
+from sheetcheck.issues_layout import codes_rule_formula
 from sheetcheck.packs import bundled_pack_names, load_pack
 from sheetcheck.style import FILLS
 from sheetcheck.template import (
@@ -218,6 +219,7 @@ class TestWorkbook:
 
     def test_sheets(self, template: Any) -> None:
         """Data sheets first and active, Instructions next, the lists sheet hidden, the
+        Validate rig's codes sheet of each data sheet (very hidden, with its name), the
         technical trace last."""
         states = [(ws.title, ws.sheet_state) for ws in template.worksheets]
         assert states == [
@@ -225,9 +227,14 @@ class TestWorkbook:
             ("Licenses", "visible"),
             (INSTRUCTIONS_SHEET, "visible"),
             (LISTS_SHEET, "hidden"),
+            ("SheetCheck codes 1", "veryHidden"),
+            ("SheetCheck codes 2", "veryHidden"),
             (TRACE_SHEET, "visible"),
         ]
         assert "technical" in TRACE_SHEET.casefold() and "formula" in TRACE_SHEET.casefold()
+        names = {label: d.attr_text for label, d in template.defined_names.items()}
+        assert names["SheetCheck_codes_1"] == "'Enrollments'!$A$1"
+        assert names["SheetCheck_codes_2"] == "'Licenses'!$A$1"
         assert template.active.title == "Enrollments"
 
     def test_table_header_widths(self, template: Any) -> None:
@@ -326,11 +333,19 @@ class TestWorkbook:
         compiled = compile_pack(load_pack(EH))
         found = Counter()
         fills = {}
+        rig = []
         for cf in sheet.conditional_formatting:
             for rule in cf.rules:
+                if str(cf.sqref) == "A1:XFD1048576":  # the Validate rig, not a compiled rule
+                    rig.append((rule.formula[0], rule.dxf.fill.bgColor.rgb[-6:]))
+                    continue
                 found[str(cf.sqref)] += 1
                 fills[rule.formula[0]] = rule.dxf.fill.bgColor.rgb[-6:]
         assert sum(found.values()) == len(compiled.rules)
+        assert rig == [
+            (codes_rule_formula("SheetCheck codes 1", severity), FILLS[severity])
+            for severity in ("error", "warning", "info")
+        ]
         traces = _section(template, "Highlighting rules", TRACE_SHEET)
         licenses = compile_pack(load_pack(EH).related["licenses"])
         assert len(traces) == len(compiled.rules) + len(licenses.rules)

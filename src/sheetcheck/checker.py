@@ -165,21 +165,31 @@ def _check_workbook(path: str, pack: RulePack | None, options: CheckOptions) -> 
         return _check_ilr_xml(path, pack, options)
 
     with open_workbook(path, options.limits) as book:
-        match, grid = _locate(book, pack, options.sheet)
-        table = build_table(grid, match.offset)
-        del grid  # the Table holds what is needed; let the rest go before the engine runs
-        context = Context(
-            import_date=options.import_date or dt.date.today(),
-            related=_related_tables(match.pack, book, options),
-            options=dict(options.params),
-        )
-        issues = check_table(match.pack, table, context)
-        if options.sheet is None:  # the data could have been on a sheet that was not read
-            issues += [
-                sheet_not_read(match.sheet, match.header_row, name, kind)
-                for name, kind in book.skipped_sheets
-            ]
-    return _file_report(path, match, table, issues, chosen=pack is None, extra=context.extra)
+        return check_book(book, pack, options)
+
+
+def check_book(book: WorkbookReader, pack: RulePack | None, options: CheckOptions) -> FileReport:
+    """The report of an open workbook: the one path from a workbook's sheets to a FileReport.
+
+    A saved file (:func:`check_file`) and a live Excel workbook (the Validate button hands its
+    sheets over as a :class:`~sheetcheck.readers._memory.GridWorkbook`) both come here, so
+    template detection, header search, related sheets, rules and import date are one code.
+    """
+    match, grid = _locate(book, pack, options.sheet)
+    table = build_table(grid, match.offset)
+    del grid  # the Table holds what is needed; let the rest go before the engine runs
+    context = Context(
+        import_date=options.import_date or dt.date.today(),
+        related=_related_tables(match.pack, book, options),
+        options=dict(options.params),
+    )
+    issues = check_table(match.pack, table, context)
+    if options.sheet is None:  # the data could have been on a sheet that was not read
+        issues += [
+            sheet_not_read(match.sheet, match.header_row, name, kind)
+            for name, kind in book.skipped_sheets
+        ]
+    return _file_report(book.path, match, table, issues, chosen=pack is None, extra=context.extra)
 
 
 def _check_ilr_xml(path: str, pack: RulePack | None, options: CheckOptions) -> FileReport:
@@ -287,16 +297,13 @@ def _sheet_named(book: WorkbookReader, name: str, *aliases: str) -> str | None:
 def check_grid(
     grid: SheetGrid, *, template: str | RulePack | None = None, context: Context | None = None
 ) -> FileReport:
-    """Check cells already in memory (the Excel front end reads them in one call)."""
+    """Check one sheet's cells already in memory, as :func:`check_book` would."""
+    from .readers._memory import GridWorkbook
+
     pack = load_pack(template) if isinstance(template, str) else template
-    candidates = [pack] if pack is not None else [load_pack(n) for n in bundled_pack_names()]
-    match = _best_match(candidates, grid)
-    if match is None:
-        raise _no_header(grid.name, pack)
-    table = build_table(grid, match.offset)
     context = context or Context()
-    issues = check_table(match.pack, table, context)
-    return _file_report(grid.name, match, table, issues, chosen=pack is None, extra=context.extra)
+    options = CheckOptions(import_date=context.import_date, params=dict(context.options))
+    return check_book(GridWorkbook(grid.name, [grid]), pack, options)
 
 
 def _locate(

@@ -5,9 +5,14 @@ notes) plus the user's own formatting that Excel never sends (fills, number form
 ``book.json()["actions"]`` the way Office.js would, evaluates sheetcheck's conditional-format
 formulas to tell which fill a cell shows, and turns its state back into the next payload.
 
-Every action that could change the user's formatting (fills, notes, number formats, clearing)
-is modelled faithfully, so a painter that touched them would show up as changed state; any
-other unknown action fails the test, so new kinds of calls are noticed.
+Only the actions the public Office.js client executes are accepted
+(:data:`excel_payloads.client_actions.OFFICE_JS_ACTIONS`); any other action fails the test, as
+it would throw in real Excel. Where Office.js behaves in a way that matters, the model does
+too: ``namesAdd`` of an existing name fails, a name whose sheet was deleted is left out of the
+next payload. Every action that could change the user's formatting (fills, notes, number
+formats, clearing) is modelled faithfully, so a painter that touched them would show up as
+changed state. ``fail_at`` makes the N-th action throw (0-based), the way a real client would
+stop mid-way, to prove that a failure leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import book_payload, sheet_payload
+from .client_actions import OFFICE_JS_ACTIONS
 
 Cell = tuple[int, int]  # 1-based (row, column)
 
@@ -25,6 +31,12 @@ _CODES_RULE = re.compile(
     r"=LEFT\(INDEX\('((?:[^']|'')+)'!\$1:\$1048576,ROW\(\),COLUMN\(\)\),1\)=\"([EWI])\""
 )
 _SEVERITY_RULE = re.compile(r"=INDEX\(\$([A-Z]+):\$\1,ROW\(\)\)=\"(\w+)\"")
+# The rig's rule (sheetcheck.issues_layout.codes_rule_formula): key lookup in a codes list.
+_LOOKUP_RULE = re.compile(
+    r"=?IFERROR\(AND\(VLOOKUP\(ROW\(\)\*16384\+COLUMN\(\),'((?:[^']|'')+)'!\$A:\$B,1,TRUE\)"
+    r"=ROW\(\)\*16384\+COLUMN\(\),LEFT\(VLOOKUP\(ROW\(\)\*16384\+COLUMN\(\),'(?:[^']|'')+'"
+    r"!\$A:\$B,2,TRUE\),1\)=\"([EWI])\"\),FALSE\)"
+)
 
 
 @dataclass
@@ -55,6 +67,7 @@ class Sheet:
     bold: set[Cell] = field(default_factory=set)
     column_widths: dict[str, float] = field(default_factory=dict)
     tables: list[tuple[str, str]] = field(default_factory=list)  # (address, style)
+    autofit: list[str] = field(default_factory=list)  # "columns" / "rows", as asked
 
     def set_value(self, cell: Cell, value: Any) -> None:
         if isinstance(value, str) and value.startswith("'"):
@@ -63,6 +76,10 @@ class Sheet:
             self.values.pop(cell, None)
         else:
             self.values[cell] = value
+
+
+class ClientError(Exception):
+    """An action that throws in the client (Office.js stops there; what ran before stays)."""
 
 
 class ExcelModel:
@@ -102,7 +119,23 @@ class ExcelModel:
                 return rule.fill
         return sheet.fills.get(cell)
 
+    def codes_list(self, codes_sheet: str) -> dict[int, str]:
+        """A codes sheet's key -> code list (column A keys, column B codes)."""
+        try:
+            source = self.sheet(codes_sheet)
+        except KeyError:
+            return {}
+        out: dict[int, str] = {}
+        for (r, c), value in source.values.items():
+            if c == 1 and isinstance(value, (int, float)):
+                out[int(value)] = str(source.values.get((r, 2), ""))
+        return out
+
     def _matches(self, sheet: Sheet, formula: str, cell: Cell) -> bool:
+        lookup = _LOOKUP_RULE.fullmatch(formula)
+        if lookup:
+            code = self.codes_list(lookup[1].replace("''", "'")).get(cell[0] * 16384 + cell[1])
+            return code is not None and code[:1] == lookup[2]
         codes = _CODES_RULE.fullmatch(formula)
         if codes:
             try:
@@ -138,19 +171,16 @@ class ExcelModel:
         return seen
 
     def highlighted(self, name: str) -> dict[Cell, str]:
-        """Cells of a sheet whose displayed fill comes from a conditional format."""
+        """Cells of a sheet whose displayed fill comes from one of sheetcheck's rules."""
         sheet = self.sheet(name)
         lit: dict[Cell, str] = {}
         for rule in sheet.rules:
-            codes = _CODES_RULE.fullmatch(rule.formula)
-            if not codes:
+            lookup = _LOOKUP_RULE.fullmatch(rule.formula)
+            if not lookup:
                 continue
-            try:
-                source = self.sheet(codes[1].replace("''", "'"))
-            except KeyError:
-                continue
-            for cell, value in source.values.items():
-                if str(value)[:1] == codes[2] and rule.covers(cell) and cell not in lit:
+            for key, code in self.codes_list(lookup[1].replace("''", "'")).items():
+                cell = divmod(key, 16384)
+                if code[:1] == lookup[2] and rule.covers(cell) and cell not in lit:
                     lit[cell] = rule.fill or ""
         return lit
 
@@ -186,11 +216,18 @@ class ExcelModel:
 
     # ------------------------------------------------------------------ applying actions
 
+    fail_at: int | None = None  # the index of the action that throws, for failure tests
+
     def apply(self, actions: list[dict[str, Any]]) -> None:
-        for action in copy.deepcopy(actions):
-            handler = getattr(self, f"_do_{action['func']}", None)
+        for index, action in enumerate(copy.deepcopy(actions)):
+            func = action["func"]
+            if func not in OFFICE_JS_ACTIONS:
+                raise AssertionError(f"the Office.js client has no action {func!r}")
+            if index == self.fail_at:
+                raise ClientError(f"{func} failed (planted by the test)")
+            handler = getattr(self, f"_do_{func}", None)
             if handler is None:
-                raise AssertionError(f"the model does not know the action {action['func']!r}")
+                raise AssertionError(f"the model does not know the action {func!r}")
             handler(action)
 
     def _target(self, action: dict[str, Any]) -> Sheet:
@@ -218,9 +255,6 @@ class ExcelModel:
                 self.names[label] = "=#REF!$A$1"
         self.active = min(self.active, len(self.sheets) - 1)
 
-    def _do_setSheetVisibility(self, action: dict[str, Any]) -> None:
-        self._target(action).visible = action["args"][0] == "Visible"
-
     def _do_activateSheet(self, action: dict[str, Any]) -> None:
         self.active = action["args"][0]
 
@@ -234,44 +268,25 @@ class ExcelModel:
             for c, value in enumerate(row):
                 sheet.set_value((top + r, left + c), value)
 
-    _do_setFormula = _do_setValues
-
-    def _do_addConditionalFormat(self, action: dict[str, Any]) -> None:
-        entry = action["args"][0]
-        assert entry["type"] == "Custom", entry
-        self._target(action).rules.insert(
-            0,
-            Rule(
-                action["start_row"] + 1,
-                action["start_column"] + 1,
-                action["row_count"],
-                action["column_count"],
-                entry["formula"],
-                (entry["fill_color"] or "").lstrip("#").upper() or None,
-                (entry["font_color"] or "").lstrip("#").upper() or None,
-                bool(entry["stop_if_true"]),
-            ),
-        )
-
-    def _do_clearConditionalFormats(self, action: dict[str, Any]) -> None:
-        sheet = self._target(action)
-        cells = set(self._cells(action))
-        sheet.rules = [r for r in sheet.rules if not any(r.covers(cell) for cell in cells)]
-
     def _do_namesAdd(self, action: dict[str, Any]) -> None:
         label, refers_to = action["args"]
         assert label not in self.names, f"Excel refuses a second name {label!r}"
-        self.names[label] = refers_to
-
-    def _do_setNameRefersTo(self, action: dict[str, Any]) -> None:
-        label, _book_scope, _scope_index, refers_to = action["args"]
-        assert label in self.names, label
         self.names[label] = refers_to
 
     def _do_addTable(self, action: dict[str, Any]) -> None:
         address, has_headers, style, _name = action["args"]
         assert has_headers is True, action
         self._target(action).tables.append((address, style))
+
+    def _do_nameDelete(self, action: dict[str, Any]) -> None:
+        label = action["args"][0]
+        assert label in self.names, f"Excel has no name {label!r}"
+        del self.names[label]
+
+    def _do_setAutofit(self, action: dict[str, Any]) -> None:
+        (axis,) = action["args"]
+        assert axis in ("columns", "rows"), action
+        self._target(action).autofit.append(axis)
 
     def _do_alert(self, action: dict[str, Any]) -> None:
         self.alerts.append(action["args"][0])
@@ -281,13 +296,6 @@ class ExcelModel:
         if prop == "bold" and value:
             self._target(action).bold.update(self._cells(action))
 
-    def _do_setColumnWidth(self, action: dict[str, Any]) -> None:
-        sheet = self._target(action)
-        left = action["start_column"] + 1
-        for c in range(left, left + action["column_count"]):
-            sheet.column_widths[_letters(c)] = action["args"][0]
-
-    # The actions that would change what the user owns: modelled so that a regression shows.
     def _do_setRangeColor(self, action: dict[str, Any]) -> None:
         sheet = self._target(action)
         for cell in self._cells(action):
@@ -307,13 +315,6 @@ class ExcelModel:
         for cell in self._cells(action):
             sheet.fills.pop(cell, None)
             sheet.number_formats.pop(cell, None)
-
-    def _do_addNote(self, action: dict[str, Any]) -> None:
-        address, text = action["args"]
-        self._target(action).notes[_cell(address)] = text
-
-    def _do_deleteNote(self, action: dict[str, Any]) -> None:
-        self._target(action).notes.pop(_cell(action["args"][0]), None)
 
     def _do_setNumberFormat(self, action: dict[str, Any]) -> None:
         sheet = self._target(action)

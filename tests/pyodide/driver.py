@@ -21,8 +21,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-# The status line's formula holds the check time as an Excel serial number.
-CHECK_TIME = re.compile(r"NOW\(\)-[0-9.]+")
+# The Issues sheet's status line holds the check time ("checked 2026-12-04 15:30").
+CHECK_TIME = re.compile(r"checked [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}")
 
 
 def install_wheels(wheels: list[Path]) -> None:
@@ -38,7 +38,7 @@ def install_wheels(wheels: list[Path]) -> None:
 def masked(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The actions as JSON, with the check time replaced by a fixed mark."""
     text = json.dumps(actions, sort_keys=True, default=str)
-    return json.loads(CHECK_TIME.sub("NOW()-<check time>", text))
+    return json.loads(CHECK_TIME.sub("checked <check time>", text))
 
 
 def remote_book(payload: dict[str, Any]) -> Any:

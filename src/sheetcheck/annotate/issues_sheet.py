@@ -10,14 +10,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..issues_layout import COLUMNS, COUNT_COLUMNS, LINE_POINTS, WIDTHS, highlight, row_height
 from ..model import SEVERITY_ORDER, FileReport, Issue, column_letter, json_value, sort_key
-from ..style import FILLS, FONTS, HEADER_FILL, HEADER_FONT
+from ..style import FILLS, HEADER_FILL, HEADER_FONT
 from .package import NS_MAIN, NS_REL, xml_attr
 from .styles import StyleBook
 from .text import clean_text, t_element
 
-COLUMNS = ("Severity", "Rule", "Sheet", "Cell", "Row", "Column", "Value", "Message")
-WIDTHS = (10, 28, 18, 8, 7, 24, 28, 110)
 MAX_ROWS = 1_048_576  # rows in an Excel sheet
 MAX_LINKS = 65_530  # hyperlinks Excel keeps on one sheet
 
@@ -43,7 +42,7 @@ class _Formats:
             header=styles.plain(bold=True, rgb=HEADER_FONT, fill=HEADER_FILL),
             link=styles.plain(rgb="0563C1", underline=True),
             wrap=styles.plain(wrap=True),
-            severity={s: styles.plain(rgb=FONTS[s], fill=FILLS[s]) for s in FILLS},
+            severity={s: styles.plain(rgb=highlight(s)[1], fill=highlight(s)[0]) for s in FILLS},
         )
 
 
@@ -84,8 +83,11 @@ def build(
     issues: Sequence[Issue] = report.issues
     rows: list[str] = []
 
-    def row(number: int, cells: list[str]) -> None:
-        rows.append(f'<row r="{number}">{"".join(cells)}</row>')
+    def row(number: int, cells: list[str], height: float = LINE_POINTS) -> None:
+        # Every row's height is written: LibreOffice does not grow a row for wrapped text
+        # written by another program, so a long message would overlap the next row.
+        tall = f' ht="{height:g}" customHeight="1"' if height > LINE_POINTS else ""
+        rows.append(f'<row r="{number}"{tall}>{"".join(cells)}</row>')
 
     name = report.file.replace("\\", "/").rsplit("/", 1)[-1]
     counted = [
@@ -110,10 +112,7 @@ def build(
         row(3, [_text_cell("A3", "Note: " + "; ".join(limits) + ".")])
     row(
         4,
-        [
-            _text_cell(f"{c}4", h, formats.header)
-            for c, h in zip("ABC", ("Severity", "Rule", "Count"), strict=True)
-        ],
+        [_text_cell(f"{c}4", h, formats.header) for c, h in zip("ABC", COUNT_COLUMNS, strict=True)],
     )
     number = 4
     for (rule, severity), count in sorted(
@@ -144,7 +143,7 @@ def build(
             _text_cell(f"F{number}", issue.column or ""),
             _text_cell(f"G{number}", _value_text(issue.value)),
             _text_cell(f"H{number}", issue.message, formats.wrap),
-        ])  # fmt: skip
+        ], row_height(clean_text(issue.message)))  # fmt: skip
         if target:
             links.append(
                 f'<hyperlink ref="D{number}" location="{xml_attr(_location(issue.sheet, target))}"'

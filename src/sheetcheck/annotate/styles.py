@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from ..errors import InputError
+from ..issues_layout import highlight
 from ..model import Severity
-from ..style import FILLS, FONTS
 from .package import SAVE_AS_XLSX, end_re, get_attr, set_attr, tag_re
 
 _P = r"(?:[A-Za-z_][\w.-]*:)?"
@@ -148,8 +148,9 @@ class StyleBook:
             xfs = self.xfs.items
             element = xfs[xf_id] if 0 <= xf_id < len(xfs) else xfs[0]
             font_id = int(get_attr(element, "fontId") or 0)
-            font = self.font_like(font_id, FONTS[severity])
-            self._flag_cache[key] = self.xf_like(xf_id, font=font, fill=self.fill(FILLS[severity]))
+            fill, font_colour = highlight(severity)
+            font = self.font_like(font_id, font_colour)
+            self._flag_cache[key] = self.xf_like(xf_id, font=font, fill=self.fill(fill))
         return self._flag_cache[key]
 
     def plain(

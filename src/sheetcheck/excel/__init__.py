@@ -1,10 +1,11 @@
 """The Excel front end: Validate and Clear for the desktop add-in, xlwings Lite and tests.
 
 :func:`validate` and :func:`clear` take an ``xlwings.Book`` of any engine (COM on Windows,
-AppleScript on macOS, the remote engine behind xlwings Lite and the tests). Validate reads the
-sheet's values in one call, runs the same engine as ``sheetcheck check``, computes everything
-it will show (:func:`sheetcheck.excel.painter.plan`) and only then talks to Excel, so a failure
-ends in one readable alert instead of a half-painted sheet.
+AppleScript on macOS, the remote engine behind xlwings Lite and the tests). Validate reads
+every sheet's values (one call each), checks them with :func:`sheetcheck.checker.check_book`,
+the very code ``sheetcheck check`` runs on the saved file, computes everything it will show
+(:func:`sheetcheck.excel.painter.plan`) and only then talks to Excel, so a failure ends in one
+readable alert instead of a half-painted sheet.
 
 Nothing here imports xlwings, readers, python-calamine or openpyxl at import time.
 """
@@ -47,18 +48,19 @@ def validate(
 ) -> FileReport | None:
     """Check the workbook and show the result in it; returns the report (None on failure).
 
-    The sheet checked is the active one when its header matches a template, else the first
-    other sheet that does (sheetcheck's own sheets are skipped). ``template`` names a bundled
+    The workbook is checked exactly as ``sheetcheck check`` checks it once saved: the first
+    sheet whose header matches a template, its related sheets, the same rules (sheetcheck's
+    own sheets are skipped). ``template`` names a bundled
     template or a rule-pack file (default: matched from the header); ``import_date`` fixes the
     date rules compare against (default: today).
     """
     with _status_bar(book, "SheetCheck: reading the workbook...") as status:
         try:
-            state = painter.read_state(book)
-            report, sheet, first_col = _check(book, state, template, import_date, status)
-            todo = painter.plan(report, state, sheet, first_col, checked_at=dt.datetime.now())
+            state = painter.read_state(book, can_rig=not _is_remote(book))
+            report = _check(book, state, template, import_date, status)
+            todo = painter.plan(report, state, checked_at=dt.datetime.now())
         except InputError as err:  # no template header: the engine's advice is for the CLI
-            _alert(book, f"{err.cause} (sheet {err.path}). {NO_HEADER_ADVICE}")
+            _alert(book, f"{err.cause}. {NO_HEADER_ADVICE}")
             return None
         except SheetcheckError as err:
             _alert(book, str(err))
@@ -98,35 +100,22 @@ def _check(
     template: str | None,
     import_date: dt.date | None,
     status: _StatusBar,
-) -> tuple[FileReport, str, int]:
-    from ._engine import check_rows, grid_rows
+) -> FileReport:
+    """Every sheet of the workbook (but sheetcheck's own) checked as ``sheetcheck check``
+    checks the saved file: the same :func:`sheetcheck.checker.check_book`."""
+    from ._engine import check_sheets
 
     own = state.own_sheets()
-    active = book.sheets.active
-    candidates = [active] + [sheet for sheet in book.sheets if sheet.name != active.name]
-    first_error: SheetcheckError | None = None
-    for sheet in candidates:
+    sheets = []
+    for sheet in book.sheets:
         if sheet.name.casefold() in own:
             continue
         used = sheet.used_range
         values = used.options(ndim=2, err_to_str=True).value
-        status.say(f"SheetCheck: checking {len(values or ()):,} rows of {sheet.name}...")
-        try:
-            report = check_rows(
-                sheet.name,
-                used.row,
-                used.column,
-                grid_rows(values),
-                template=template,
-                import_date=import_date,
-            )
-        except SheetcheckError as err:
-            first_error = first_error or err
-            continue
-        return report, sheet.name, used.column
-    if first_error is None:
-        raise SheetcheckError("this workbook has no sheet to check")
-    raise first_error
+        sheets.append((sheet.name, used.row, used.column, values or []))
+    rows = sum(len(values) for *_, values in sheets)
+    status.say(f"SheetCheck: checking {rows:,} rows...")
+    return check_sheets(book.name, sheets, template=template, import_date=import_date)
 
 
 def _apply(book: Any, todo: painter.Plan) -> bool:

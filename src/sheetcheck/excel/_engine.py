@@ -1,52 +1,41 @@
-"""The one place the Excel front end reaches the engine: a grid of cell values in, a report out.
+"""The one place the Excel front end reaches the engine: a workbook's grids in, a report out.
 
-Everything here is imported lazily by the callers so that ``import sheetcheck.excel`` stays
-cheap and works in Pyodide (xlwings Lite), where python-calamine and openpyxl do not exist.
+Validate reads every sheet's values and hands them to :func:`check_sheets`, which checks them
+through :func:`sheetcheck.checker.check_book`, the very function ``sheetcheck check`` runs on a
+saved file: one verdict. Everything here is imported lazily by the callers so that
+``import sheetcheck.excel`` stays cheap and works in Pyodide (xlwings Lite), where
+python-calamine and openpyxl do not exist.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..model import CellError, CellValue, FileReport
+from ..model import CellValue, FileReport
+from ..readers._memory import EXCEL_ERRORS, cell_value, grid_rows
 
-# What Excel shows for an error value; xlwings hands them over as text with err_to_str=True.
-EXCEL_ERRORS = frozenset(
-    {
-        "#DIV/0!",
-        "#N/A",
-        "#NAME?",
-        "#NULL!",
-        "#NUM!",
-        "#REF!",
-        "#VALUE!",
-        "#DATA!",
-        "#SPILL!",
-        "#CALC!",
-        "#FIELD!",
-        "#BLOCKED!",
-        "#CONNECT!",
-        "#BUSY!",
-        "#UNKNOWN!",
-        "#GETTING_DATA",
-    }
-)
+__all__ = ["EXCEL_ERRORS", "cell_value", "check_rows", "check_sheets", "grid_rows"]
 
 
-def cell_value(value: Any) -> CellValue:
-    """One value as xlwings read it -> the engine's CellValue (error text -> CellError)."""
-    if isinstance(value, str) and value in EXCEL_ERRORS:
-        return CellError(value)
-    return value  # xlwings hands over only CellValue shapes
+def check_sheets(
+    book_name: str,
+    sheets: Iterable[tuple[str, int, int, Any]],
+    *,
+    template: str | None = None,
+    import_date: dt.date | None = None,
+) -> FileReport:
+    """Check a workbook given as (sheet name, first row, first column, values as Excel gives
+    them) in workbook order. Raises SheetcheckError when it cannot be checked at all (its
+    message is meant for the user)."""
+    from ..checker import CheckOptions, check_book
+    from ..packs import load_pack
+    from ..readers._memory import GridWorkbook, grid
 
-
-def grid_rows(values: Any) -> list[list[CellValue]]:
-    """A used range's values (ndim=2) as rows of CellValues."""
-    if values is None:
-        return []
-    return [[cell_value(value) for value in row] for row in values]
+    pack = load_pack(template) if template else None
+    book = GridWorkbook(book_name, (grid(*sheet) for sheet in sheets))
+    return check_book(book, pack, CheckOptions(template=template, import_date=import_date))
 
 
 def check_rows(
@@ -58,12 +47,10 @@ def check_rows(
     template: str | None = None,
     import_date: dt.date | None = None,
 ) -> FileReport:
-    """Run the headless check on one sheet's cells. Raises SheetcheckError when no header of
-    a known template is found (its message is meant for the user)."""
-    from ..checker import check_grid
-    from ..engine import Context
-    from ..readers import SheetGrid
-
-    grid = SheetGrid(sheet, first_row, first_col, [list(row) for row in rows])
-    context = Context() if import_date is None else Context(import_date=import_date)
-    return check_grid(grid, template=template, context=context)
+    """Check one sheet's cells (the cell functions see one range, not the workbook)."""
+    return check_sheets(
+        sheet,
+        [(sheet, first_row, first_col, rows)],
+        template=template,
+        import_date=import_date,
+    )

@@ -19,11 +19,12 @@ from typing import Any
 
 from ..dates import DMY, EXCEL_EPOCH, DateFormat
 from ..errors import InputError, SheetcheckError
+from ..issues_layout import RANGE_COLUMNS
 from ..model import CellValue, FileReport, Issue, json_value
 from ._engine import check_rows, grid_rows
 
 # The Issues sheet's columns, less Sheet (the function sees a range, not a sheet).
-ISSUE_COLUMNS = ["Severity", "Rule", "Cell", "Row", "Column", "Value", "Message"]
+ISSUE_COLUMNS = list(RANGE_COLUMNS)
 FIRST_SERIAL = 1  # 1/1/1900
 LAST_SERIAL = 2_958_465  # 31/12/9999
 

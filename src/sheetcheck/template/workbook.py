@@ -20,9 +20,10 @@ from typing import Any
 
 from ..atomic import replacing
 from ..errors import SheetcheckError, UsageError
+from ..issues_layout import highlight
 from ..model import Severity, column_letter
 from ..packs import Column, RulePack
-from ..style import FILLS, FONTS, HEADER_FILL, HEADER_FONT
+from ..style import HEADER_FILL, HEADER_FONT
 from .button import add_validate_button
 from .formulas import CompiledPack, Layout, compile_pack
 from .instructions import (
@@ -32,6 +33,7 @@ from .instructions import (
     write_instructions,
     write_trace,
 )
+from .rig import add_rig
 
 LISTS_SHEET = "Lists"
 FIRST_ROW = 2  # the header is row 1
@@ -179,6 +181,7 @@ def write_template(
         sheets.append(DataSheet(table, title, compiled, layout, tuple(traces)))
     instructions = book.create_sheet(INSTRUCTIONS_SHEET, len(sheets))
     write_instructions(instructions, pack, sheets=sheets, import_date=options.import_date)
+    add_rig(book, [sheet.title for sheet in sheets])  # very hidden codes sheets
     write_trace(book.create_sheet(TRACE_SHEET), sheets)  # last: for maintainers, not users
     book.active = 0
     return _save(book, Path(target), options.timestamp)
@@ -369,12 +372,12 @@ def _add_formats(sheet: Any, compiled: CompiledPack, layout: Layout, last: int) 
                 f"{compiled.pack.name}: the formula for rule '{rule.rule}' on '{rule.column}' is "
                 f"{len(formula)} characters, over Excel's limit of {EXCEL_FORMULA_LIMIT}"
             )
-        colour = FILLS[rule.severity]
+        colour, font_colour = highlight(rule.severity)
         style = DifferentialStyle(
             fill=PatternFill(
                 fill_type="solid", start_color=colour, end_color=colour, bgColor=colour
             ),
-            font=Font(color=FONTS[rule.severity]),
+            font=Font(color=font_colour),
         )
         sheet.conditional_formatting.add(
             cells, Rule(type="expression", dxf=style, formula=[formula])
