@@ -17,7 +17,7 @@ import pytest
 import sheetcheck.excel
 from excel_payloads import HEADER, IMPORT_DATE, book_payload, iso, remote_book, sheet_payload
 from excel_payloads.client_actions import OFFICE_JS_ACTIONS
-from excel_payloads.files import with_rig
+from excel_payloads.files import from_xlsx, with_rig
 from excel_payloads.model import ExcelModel
 from sheetcheck.excel import fix as excel_fix
 from sheetcheck.excel.lite import lite_files
@@ -226,3 +226,62 @@ def test_lite_main_has_fix_and_undo_scripts() -> None:
     compile(main, "main.py", "exec")
     assert '@script(name="Fix")' in main and "excel_fix.fix(book)" in main
     assert '@script(name="Undo fixes")' in main and "excel_fix.undo(book)" in main
+
+
+def _saved(path: Any, sheets: dict[str, list[list[Any]]], active: int) -> None:
+    """The workbook saved as an .xlsx (the client's ISO date text as real dates)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, values in sheets.items():
+        sheet = book.create_sheet(name)
+        for line in values:
+            sheet.append(
+                [
+                    dt.datetime.fromisoformat(v[:-1]) if isinstance(v, str) and v.endswith("Z")
+                    else v
+                    for v in line
+                ]
+            )  # fmt: skip
+    book.active = active
+    book.save(path)
+
+
+def test_fix_proposes_what_sheetcheck_fix_lists_on_the_saved_file(
+    tmp_path: Any, validations: list[int]
+) -> None:
+    """Fix checks the workbook as Validate and ``sheetcheck fix`` on the saved file do: the
+    first sheet whose header matches, not the active one. Its proposal is the command line's
+    plan on the same file: the same cells, the same after-values."""
+    from sheetcheck.checker import CheckOptions, check_file
+    from sheetcheck.fix import plan
+
+    later = [list(HEADER)] + [
+        [f"z{k}@x.org", "Fire Safety 101", "Complete", "", "1/3/2025", "2/3/2025", "9/3/2025"]
+        for k in range(3)
+    ]
+    path = tmp_path / "two.xlsx"
+    _saved(path, {"Enrollments": planted_values(), "Later": later}, active=1)
+    payload, model = from_xlsx(path)
+    assert payload["book"]["active_sheet_index"] == 1  # the active sheet is not the first
+
+    cli = plan(check_file(path, CheckOptions(import_date=IMPORT_DATE))).changes
+    expected = {(c.sheet, c.cell, c.after) for c in cli}
+    assert expected == {
+        ("Enrollments", "C2", "Completed"),
+        ("Enrollments", "E3", "1/3/2025"),
+        ("Enrollments", "B4", "Fire Safety 101"),
+        ("Enrollments", "D5", 85),
+    }
+
+    changed, _ = press(model, "fix")
+    assert changed == 0 and model.alerts[-1].startswith("Fix will change 4 cells")
+    log = model.sheet("Changes").values
+    proposed = {(log[(r, 1)], log[(r, 2)], log[(r, 5)]) for r in range(2, 6)}
+    assert proposed == expected
+    assert (6, 1) not in log or not log[(6, 1)]
+
+    changed, _ = press(model, "fix")
+    assert changed == 4
+    assert model.sheet("Later").values[(2, 3)] == "Complete"  # not the sheet Validate checks
