@@ -101,11 +101,23 @@ def _check(
     import_date: dt.date | None,
     status: _StatusBar,
 ) -> FileReport:
+    return check_workbook(book, template, import_date=import_date, state=state, status=status)
+
+
+def check_workbook(
+    book: Any,
+    template: str | None = None,
+    *,
+    import_date: dt.date | None = None,
+    state: painter.BookState | None = None,
+    status: _StatusBar | None = None,
+) -> FileReport:
     """Every sheet of the workbook (but sheetcheck's own) checked as ``sheetcheck check``
-    checks the saved file: the same :func:`sheetcheck.checker.check_book`."""
+    checks the saved file: the same :func:`sheetcheck.checker.check_book`. Validate and Fix
+    both check through here, so they reach one verdict."""
     from ._engine import check_sheets
 
-    own = state.own_sheets()
+    own = (state or painter.read_state(book)).own_sheets()
     sheets = []
     for sheet in book.sheets:
         if sheet.name.casefold() in own:
@@ -113,8 +125,9 @@ def _check(
         used = sheet.used_range
         values = used.options(ndim=2, err_to_str=True).value
         sheets.append((sheet.name, used.row, used.column, values or []))
-    rows = sum(len(values) for *_, values in sheets)
-    status.say(f"SheetCheck: checking {rows:,} rows...")
+    if status is not None:
+        rows = sum(len(values) for *_, values in sheets)
+        status.say(f"SheetCheck: checking {rows:,} rows...")
     return check_sheets(book.name, sheets, template=template, import_date=import_date)
 
 

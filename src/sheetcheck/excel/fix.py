@@ -30,7 +30,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..errors import SheetcheckError
+from ..errors import InputError, SheetcheckError
 from ..fix import CHANGES_SHEET, Change, FixPlan, plan
 from ..model import FileReport
 
@@ -38,7 +38,6 @@ ALERT_TITLE = "SheetCheck"
 COLUMNS = ("Sheet", "Cell", "Rule", "Before", "After", "Link", "State")
 PROPOSED, CHANGED, UNDONE, KEPT = "proposed", "changed", "undone", "kept: edited since the fix"
 MAX_WRITES = 40  # runs of changed cells written per press (each one setValues action)
-_OWN_SHEETS = re.compile(r"(?i)^(changes|issues|sheetcheck issues|sheetcheck codes \d+)$")
 # Text Excel would read as something else when typed in: a formula, a number, a date, a time,
 # a percentage, TRUE/FALSE, or a date with a month name.
 _PARSEABLE = re.compile(
@@ -139,29 +138,14 @@ def undo(book: Any, template: str | None = None, *, import_date: dt.date | None 
 
 
 def _check(book: Any, template: str | None, import_date: dt.date | None) -> FileReport:
-    """The report of the first sheet (the active one first) with a template's header."""
-    from ._engine import check_rows, grid_rows
+    """The workbook's report, as Validate and ``sheetcheck check`` on the saved file reach it
+    (the first sheet whose header matches a template, its related sheets, the import date)."""
+    from . import NO_HEADER_ADVICE, check_workbook
 
-    active = book.sheets.active
-    candidates = [active] + [s for s in book.sheets if s.name != active.name]
-    first_error: SheetcheckError | None = None
-    for sheet in candidates:
-        if _OWN_SHEETS.match(sheet.name):
-            continue
-        used = sheet.used_range
-        values = used.options(ndim=2, err_to_str=True).value
-        try:
-            return check_rows(
-                sheet.name,
-                used.row,
-                used.column,
-                grid_rows(values),
-                template=template,
-                import_date=import_date,
-            )
-        except SheetcheckError as err:
-            first_error = first_error or err
-    raise first_error or SheetcheckError("this workbook has no sheet to fix")
+    try:
+        return check_workbook(book, template, import_date=import_date)
+    except InputError as err:  # no template header: the engine's advice is for the CLI
+        raise SheetcheckError(f"{err.cause}. {NO_HEADER_ADVICE}") from err
 
 
 def _nothing_to_fix(report: FileReport, todo: FixPlan) -> str:
