@@ -10,6 +10,7 @@ client executes, and their number is bounded whatever the number of cells.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -249,12 +250,13 @@ def _saved(path: Any, sheets: dict[str, list[list[Any]]], active: int) -> None:
 
 
 def test_fix_proposes_what_sheetcheck_fix_lists_on_the_saved_file(
-    tmp_path: Any, validations: list[int]
+    tmp_path: Any, validations: list[int], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Fix checks the workbook as Validate and ``sheetcheck fix`` on the saved file do: the
     first sheet whose header matches, not the active one. Its proposal is the command line's
     plan on the same file: the same cells, the same after-values."""
     from sheetcheck.checker import CheckOptions, check_file
+    from sheetcheck.cli import main
     from sheetcheck.fix import plan
 
     later = [list(HEADER)] + [
@@ -268,6 +270,17 @@ def test_fix_proposes_what_sheetcheck_fix_lists_on_the_saved_file(
 
     cli = plan(check_file(path, CheckOptions(import_date=IMPORT_DATE))).changes
     expected = {(c.sheet, c.cell, c.after) for c in cli}
+    # ... which is what `sheetcheck fix --dry-run` lists on the saved file
+    main(["fix", str(path), "--dry-run", "--import-date", IMPORT_DATE.isoformat()])
+    lines = capsys.readouterr().out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Sheet "))
+    listed = set()
+    for line in lines[start + 1 :]:
+        if not line.startswith(("Enrollments ", "Later ")):
+            break
+        cells = re.split(r"\s{2,}", line.strip())
+        listed.add((cells[0], cells[1], cells[-1]))
+    assert listed == {(s, c, str(a)) for s, c, a in expected}
     assert expected == {
         ("Enrollments", "C2", "Completed"),
         ("Enrollments", "E3", "1/3/2025"),
