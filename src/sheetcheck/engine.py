@@ -215,31 +215,13 @@ class IssueWriter:
 def sheet_not_read(sheet: str, row: int, skipped: str, kind: str) -> Issue:
     """The info that sheet ``skipped`` (a macro or dialog sheet) was left out of the search."""
     rule = _builtin_rule("sheet-not-read")
-    return Issue(
-        rule=rule.id,
-        severity=rule.severity,
-        sheet=sheet,
-        row=row,
-        column=None,
-        cell=None,
-        value=skipped,
-        **_message_parts(rule, {"skipped": skipped, "kind": kind}),
-    )
+    return _sheet_issue(rule, sheet, row, {"skipped": skipped, "kind": kind}, value=skipped)
 
 
 def _missing_sheet(pack: RulePack, sub: RulePack, table: Table) -> Issue:
     rule = pack.rules.get("missing-sheet") or _builtin_rule("missing-sheet")
     fields = {"sheet": sub.sheet_name or sub.title, "title": sub.title}
-    return Issue(
-        rule=rule.id,
-        severity=rule.severity,
-        sheet=table.sheet,
-        row=table.header_row,
-        column=None,
-        cell=None,
-        value=None,
-        **_message_parts(rule, fields),
-    )
+    return _sheet_issue(rule, table.sheet, table.header_row, fields)
 
 
 def _no_rows(pack: RulePack, table: Table) -> Issue:
@@ -247,14 +229,21 @@ def _no_rows(pack: RulePack, table: Table) -> Issue:
     does what the pack's ``no-rows`` why says (the roster's deletes every student)."""
     rule = pack.rules.get("no-rows") or _builtin_rule("no-rows")
     fields = {"sheet": table.sheet, "row": table.header_row, "target": pack.target}
+    return _sheet_issue(rule, table.sheet, table.header_row, fields)
+
+
+def _sheet_issue(
+    rule: Any, sheet: str, row: int, fields: Mapping[str, Any], value: Any = None
+) -> Issue:
+    """An issue about a sheet as a whole: it sits on the header row, in no cell."""
     return Issue(
         rule=rule.id,
         severity=rule.severity,
-        sheet=table.sheet,
-        row=table.header_row,
+        sheet=sheet,
+        row=row,
         column=None,
         cell=None,
-        value=None,
+        value=value,
         **_message_parts(rule, fields),
     )
 

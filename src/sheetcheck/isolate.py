@@ -160,11 +160,7 @@ def _child(
     """Compute, pickle, write, and leave with os._exit: never return into the parent's code."""
     code = 0
     try:
-        os.dup2(err_fd, 2)
-        faulthandler.disable()  # a host's fault handler may write to a saved copy of stderr
-        _die_with_parent()
-        _set_limits(limits)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        _enter_child(limits, err_fd)
         data = _message(func, args)
         # Length first: the parent knows the message is complete without waiting for EOF
         # (a sibling child forked meanwhile by another thread may hold the pipe open).
@@ -196,6 +192,16 @@ def _message(func: Callable[..., Any], args: tuple[Any, ...]) -> bytes:
             stand_in = RuntimeError(f"{type(original).__name__}: {original}")
             return pickle.dumps(("raise", (stand_in, text)))
         return pickle.dumps(("unpicklable", f"{type(exc).__name__}: {exc}"))
+
+
+def _enter_child(limits: Limits, err_fd: int) -> None:  # pragma: no cover - forked child
+    """What every forked child (one file's, or a pool worker's) does first: our stderr pipe,
+    no inherited fault handler, death with the parent, the memory limit, default Ctrl+C."""
+    os.dup2(err_fd, 2)
+    faulthandler.disable()  # a host's fault handler may write to a saved copy of stderr
+    _die_with_parent()
+    _set_limits(limits)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _set_limits(limits: Limits) -> None:  # pragma: no cover - runs in the forked child

@@ -26,7 +26,6 @@ by one through :func:`run_isolated`, with whatever isolation the platform has.
 from __future__ import annotations
 
 import contextlib
-import faulthandler
 import gc
 import os
 import select
@@ -42,12 +41,11 @@ from typing import IO, Any, Generic, TypeVar
 
 from sheetcheck.isolate import (
     _STDERR_KEEP,
-    _die_with_parent,
+    _enter_child,
     _message,
     _method,
     _outcome,
     _reap,
-    _set_limits,
     _timeout_error,
     run_isolated,
 )
@@ -308,11 +306,7 @@ def _serve(
     """The worker: answer task after task, leave with os._exit, never return to the parent's code."""
     code = 0
     try:
-        os.dup2(err_fd, 2)
-        faulthandler.disable()  # a host's fault handler may write to a saved copy of stderr
-        _die_with_parent()
-        _set_limits(limits)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        _enter_child(limits, err_fd)
         while True:
             task = _read_exactly(task_fd, _TASK.size)
             if task is None:
