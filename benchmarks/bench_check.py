@@ -199,7 +199,7 @@ def bench_rows(sizes: list[int], frictionless: str | None, repeat: int, targets:
             else None
         )
         load = measure([sys.executable, "-c", _LOAD, str(path)], repeat)
-        check = sheetcheck(str(path), "-f", "json", "-o", str(report), repeat=repeat)
+        check = sheetcheck(str(path), "-f", "json", "-o", str(report), "--force", repeat=repeat)
         ratio = check["seconds"] / fast["seconds"] if fast else None
         fl = frictionless_seconds(frictionless, path, schema) if frictionless else "not installed"
         cpu_ratio = check["cpu"] / fast["cpu"] if fast else None
@@ -267,7 +267,10 @@ def bench_issues(repeat: int, targets: Targets) -> None:
         f"{'report':>10} {'5 % s':>8} {'50 % s':>8} {'ratio':>6}"
         f" {'CPU: 5 %':>9} {'50 %':>6} {'ratio':>6}"
     )
-    for label, args in (("--quiet", ["--quiet"]), ("json", ["-f", "json", "-o", str(report)])):
+    for label, args in (
+        ("--quiet", ["--quiet"]),
+        ("json", ["-f", "json", "-o", str(report), "--force"]),
+    ):
         a = sheetcheck(str(few), *args, repeat=repeat)
         b = sheetcheck(str(many), *args, repeat=repeat)
         ratio = b["seconds"] / a["seconds"]

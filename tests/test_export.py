@@ -94,7 +94,7 @@ def test_refuses_while_there_are_errors(
     source = write_xlsx(tmp_path / "in.xlsx", [HEADER, *rows])
     target = tmp_path / "upload.csv"
     target.write_text("previous")
-    code, out, err = export(capsys, source, target)
+    code, out, err = export(capsys, source, target, "--force")  # even with --force
     assert code == 1 and out == ""
     assert message in err and f"sheetcheck check {source} --template enrollment-history" in err
     assert target.read_text() == "previous"

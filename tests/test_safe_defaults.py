@@ -144,6 +144,47 @@ def test_annotate_never_replaces_a_workbook_that_is_not_its_own_copy(
     assert other.read_bytes() != before
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "{book}", "-o", "{target}"],
+        ["check", "{book}", "-f", "json", "-o", "{target}"],
+        ["check", "{roster}", "{other}", "-t", "student-roster", "--merge", "{target}"],
+        ["export", "{roster}", "-t", "student-roster", "-o", "{target}"],
+        ["clean", "{annotated}", "-o", "{target}"],
+        ["template", "student-roster", "-o", "{target}"],
+        ["fix", "{book}", "-o", "{target}"],
+    ],
+    ids=["check-o", "check-json-o", "check-merge", "export", "clean", "template", "fix"],
+)
+def test_no_output_replaces_an_existing_file_without_force(
+    argv: list[str],
+    book: Path,
+    roster: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every command that writes a file: an existing target is refused before any work (one
+    line, exit 2, nothing on stdout, the file as it was); with --force it is replaced."""
+    other = write_xlsx(tmp_path / "other.xlsx", [ROSTER, ["2", "Bo", "Ng", "7", "7A", "Jo"]])
+    annotated = tmp_path / "annotated.xlsx"
+    assert run(capsys, "check", str(book), "--annotate", str(annotated), "-q")[0] == 0
+    target = tmp_path / "yours.xlsx"
+    target.write_bytes(b"your data")
+    names = {"book": book, "roster": roster, "other": other, "annotated": annotated}
+    command = [a.format(target=target, **names) for a in argv]
+    code, out, err = run(capsys, *command)
+    assert (code, out, target.read_bytes()) == (2, "", b"your data")
+    assert err == f"sheetcheck: {target}: already exists; nothing written. " + (
+        "Give another name, or add --force to replace it with an empty template (it may hold "
+        "filled-in rows)\n"
+        if argv[0] == "template"
+        else "Give another name, or add --force to replace it\n"
+    )
+    code, _, _ = run(capsys, *command, "--force")
+    assert code == 0 and target.read_bytes() != b"your data"
+
+
 # --------------------------------------------------------------------------- point 3
 
 

@@ -44,6 +44,22 @@ def check_target(target: str | os.PathLike[str]) -> Path:
     return target
 
 
+def check_new_target(target: str | os.PathLike[str], *, force: bool) -> Path:
+    """:func:`check_target`, and an existing file only with ``force`` (``--force``).
+
+    Nothing is overwritten by accident: commands call it before they start work, so the
+    refusal is one line on stderr and exit 2 with nothing done.
+    """
+    target = check_target(target)
+    if target.exists() and not force:
+        raise UsageError(f"{target}: {EXISTS}")
+    return target
+
+
+EXISTS = "already exists; nothing written. Give another name, or add --force to replace it"
+"""The one wording of every refusal to overwrite a file (``template -o`` adds what it may hold)."""
+
+
 @contextlib.contextmanager
 def replacing(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path in ``target``'s folder; when the block succeeds, it replaces

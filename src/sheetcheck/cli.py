@@ -118,7 +118,8 @@ def _add_check(commands: argparse._SubParsersAction, packs: Sequence[Mapping[str
     check.add_argument(
         "--force",
         action="store_true",
-        help="annotate even if parts of the workbook would be lost, or over an existing file that is not an annotated copy",
+        help="replace an existing -o report or --merge workbook; annotate even if parts of the "
+        "workbook would be lost, or over an existing file that is not an annotated copy",
     )
     check.add_argument(
         "-j",
@@ -168,6 +169,7 @@ def _add_clean(commands: argparse._SubParsersAction) -> None:
     clean.add_argument(
         "-o", "--output", metavar="OUT", required=True, help="where to write the cleaned copy"
     )
+    clean.add_argument("--force", action="store_true", help="replace OUT if it exists")
     clean.set_defaults(handler=_run_clean)
 
 
@@ -207,7 +209,8 @@ def _run_check(args: argparse.Namespace) -> int:
                     f"{path}: {flag} writes spreadsheets; an ILR XML file is checked as it is"
                 )
     require_inputs(args, command_packs([f"--template={args.template}"] if args.template else []))
-    _writable_targets(args.output, args.merge, args.annotate)
+    _writable_targets(args.output, args.merge, force=args.force)
+    _writable_targets(args.annotate, force=True)  # annotate() decides what it may replace
     args.files = _without_lock_files(args.files)
     options = CheckOptions(
         template=args.template,
@@ -272,13 +275,14 @@ def _without_lock_files(files: list[str]) -> list[str]:
     return kept or files
 
 
-def _writable_targets(*targets: str | None) -> None:
-    """Refuse an output path whose folder does not exist before any work is done (exit 2)."""
-    from .atomic import check_target
+def _writable_targets(*targets: str | None, force: bool) -> None:
+    """Refuse an output path whose folder does not exist, or an existing file without
+    ``--force``, before any work is done (exit 2)."""
+    from .atomic import check_new_target
 
     for target in targets:
         if target:
-            check_target(target)
+            check_new_target(target, force=force)
 
 
 def _is_pack_error(err: SheetcheckError) -> bool:
@@ -301,10 +305,20 @@ def _emit(report: Report, args: argparse.Namespace) -> None:
 
 def _run_clean(args: argparse.Namespace) -> int:
     from .annotate import clean
+    from .atomic import check_new_target
 
+    if not _same_file(args.file, args.output):  # that one clean() refuses in its own words
+        check_new_target(args.output, force=args.force)
     clean(args.file, args.output)
     print(f"wrote {args.output}")
     return 0
+
+
+def _same_file(first: str, second: str) -> bool:
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
 
 
 def _run_rules(args: argparse.Namespace) -> int:

@@ -142,17 +142,18 @@ def register_cli(
     )
     add_input_options(export, packs)  # --baseline, --against... as the packs declare them
     export.add_argument("--strict", action="store_true", help="refuse on warnings too")
+    export.add_argument("--force", action="store_true", help="replace UPLOAD.csv if it exists")
     add_limit_options(export)
     export.set_defaults(handler=run_export)
 
 
 def run_export(args: argparse.Namespace) -> int:
     """The ``export`` handler: 0 written, 1 refused because of errors, 2 unusable input."""
-    from .atomic import check_target, write_atomically
+    from .atomic import check_new_target, write_atomically
     from .inputs import command_packs, require_inputs
     from .limits import limits_from_args
 
-    check_target(args.output)
+    check_new_target(args.output, force=args.force)
     require_inputs(args, command_packs([f"--template={args.template}"]))
     options = CheckOptions(
         template=args.template,

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from ..atomic import EXISTS
 from ..checker import CheckOptions, check_file
 from ..dates import iso_date_argument
 from ..errors import InputError, UsageError
@@ -193,6 +194,6 @@ def check_target(source: Path, target: Path, *, force: bool, kind: str) -> None:
             "give another name for the fixed copy"
         )
     if target.exists() and not force:
-        raise UsageError(f"{target}: already exists; use --force to replace it")
+        raise UsageError(f"{target}: {EXISTS}")
     if kind == "csv" and target.suffix.lower() not in (".csv", ".txt", ".tsv"):
         raise UsageError(f"{target}: a fixed CSV file is written as CSV; name it .csv")

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..atomic import EXISTS
 from ..dates import iso_date_argument
 from ..errors import UsageError
 from ..packs import RulePack, bundled_pack_names, load_pack
@@ -139,8 +140,7 @@ def run_template(args: argparse.Namespace) -> int:
         raise UsageError("template: give a template NAME and -o OUT.xlsx (or --all)")
     if Path(args.output).exists() and not args.force:
         raise UsageError(
-            f"{args.output}: already exists and may hold filled-in rows; nothing written. "
-            "Give another name, or add --force to replace it with an empty template"
+            f"{args.output}: {EXISTS} with an empty template (it may hold filled-in rows)"
         )
     build_template(
         load_pack(args.name), args.output, data_rows=args.rows, import_date=args.import_date
