@@ -56,6 +56,19 @@ def check_new_target(target: str | os.PathLike[str], *, force: bool) -> Path:
     return target
 
 
+def check_not_input(source: Path, target: Path, what: str) -> None:
+    """Refuse ``target`` when it is ``source`` under any path (relative, symlink, hard link):
+    sheetcheck never writes over its input. ``what`` names the output ("the fixed copy")."""
+    same = target.resolve() == source.resolve()
+    if not same and target.exists():
+        same = source.samefile(target)
+    if same:
+        raise UsageError(
+            f"{target}: is the input file; sheetcheck never writes over its input, "
+            f"give another name for {what}"
+        )
+
+
 EXISTS = "already exists; nothing written. Give another name, or add --force to replace it"
 """The one wording of every refusal to overwrite a file (``template -o`` adds what it may hold)."""
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..atomic import check_not_input, check_target
 from ..errors import SheetcheckError, UsageError
 from ..model import (
     SEVERITY_ORDER,
@@ -103,18 +104,8 @@ def clean(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> Non
 def _paths(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> tuple[Path, Path]:
     src, dst = Path(source), Path(target)
     guard.sniff(src)
-    if dst.is_dir():
-        raise UsageError(f"{dst}: is a folder; give the name of the file to write")
-    if not dst.parent.exists():
-        raise UsageError(f"{dst}: folder {dst.parent} does not exist")
-    same = dst.resolve() == src.resolve()
-    if not same and dst.exists():
-        same = src.samefile(dst)
-    if same:
-        raise UsageError(
-            f"{dst}: is the input file; sheetcheck never writes over its input, "
-            "give another name for the annotated copy"
-        )
+    check_target(dst)
+    check_not_input(src, dst, "the annotated copy")
     return src, dst
 
 

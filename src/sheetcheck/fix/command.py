@@ -11,7 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from ..atomic import EXISTS
+from ..atomic import EXISTS, check_not_input
+from ..atomic import check_target as check_writable
 from ..checker import CheckOptions, check_file
 from ..dates import iso_date_argument
 from ..errors import InputError, UsageError
@@ -181,18 +182,8 @@ def file_kind(source: Path) -> str:
 
 def check_target(source: Path, target: Path, *, force: bool, kind: str) -> None:
     """OUT is never FILE (under any path), never a folder, and replaces a file only with --force."""
-    if target.is_dir():
-        raise UsageError(f"{target}: is a folder; give the name of the file to write")
-    if not target.parent.exists() and str(target.parent):
-        raise UsageError(f"{target}: folder {target.parent} does not exist")
-    same = target.resolve() == source.resolve()
-    if not same and target.exists():
-        same = source.samefile(target)
-    if same:
-        raise UsageError(
-            f"{target}: is the input file; sheetcheck never writes over its input, "
-            "give another name for the fixed copy"
-        )
+    check_writable(target)
+    check_not_input(source, target, "the fixed copy")
     if target.exists() and not force:
         raise UsageError(f"{target}: {EXISTS}")
     if kind == "csv" and target.suffix.lower() not in (".csv", ".txt", ".tsv"):
