@@ -15,8 +15,9 @@ inflation itself (measured: ~1 s for a 280 MB sheet part, 1,048,575 rows x 7 col
 reader runs it on a thread while calamine parses the same part (calamine releases the GIL), so
 on a big sheet it adds almost nothing to the wall-clock time.
 
-Cells are located by their ``r="C12"`` attribute. The rare writer that omits it gets an exact,
-slower path (an iterparse through defusedxml that counts rows and columns).
+Cells are located by their ``r="C12"`` attribute. A part that spells a cell, formula or value tag
+unusually (apostrophes, entities or odd whitespace inside the tag, CDATA, comments) or whose cells
+omit ``r`` gets an exact, slower path: an iterparse through defusedxml that counts rows and columns.
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ _CHUNK = 1 << 20
 BACKSLASH = chr(92)
 _MAX_CARRY = 32 * 1024 * 1024
 _ENTITIES = {"&quot;": '"', "&apos;": "'"}
+
+# Unusual spellings (see _unusual): bytes, then the same inside a tag (the next angle bracket
+# closes a tag); a space beside "=", then the same inside a tag.
+_ODD_BYTES = (b"'", b"&", b"\t", b"\r", b"\n")
+_ODD_CHAR = re.compile(rb"[\t\r\n'&](?=[^<>]*>)")
+_SPACED = re.compile(rb"=(?: |(?<= =))")
+_ODD_SPACE = re.compile(rb"(?: =|= )(?=[^<>]*>)")
 
 
 @dataclass
@@ -137,6 +145,8 @@ class _Tags:
         self.formula_text = re.compile(
             rb"<" + formula + rb"\b([^>]*?)(?:/>|>([^<]*)</" + formula + b">)"
         )
+        # A cell, formula or value start tag (whose attributes the patterns above read).
+        self.attribute_tag = re.compile(rb"<" + re.escape(prefix) + rb"[cfv]\s")
 
 
 def scan_sheet(path: str, archive: zipfile.ZipFile, part: str, limits: Limits) -> SheetScan:
@@ -147,8 +157,8 @@ def scan_sheet(path: str, archive: zipfile.ZipFile, part: str, limits: Limits) -
         scan = _scan(archive, part)
     except InputError:
         raise
-    except _NoCellReferences:
-        scan = _scan_without_references(path, archive, part)
+    except (_NoCellReferences, _Unusual):
+        scan = _scan_xml(path, archive, part)
     except ZIP_ERRORS as exc:
         raise zip_failure(path, exc) from None
     check_box(path, scan, limits)
@@ -179,6 +189,10 @@ def check_box(path: str, scan: SheetScan, limits: Limits) -> None:
 
 class _NoCellReferences(Exception):
     """A cell of interest has no r="..." attribute: use the exact, slow path."""
+
+
+class _Unusual(Exception):
+    """A tag spelled in a way the byte patterns may misread: use the exact, slow path."""
 
 
 def _segments(archive: zipfile.ZipFile, part: str) -> Iterator[tuple[bytes, bytes]]:
@@ -218,12 +232,33 @@ def _scan(archive: zipfile.ZipFile, part: str) -> SheetScan:
             tags = _Tags(prefix)
             declared = _DIMENSION.search(segment[:65536])
             scan.declared = declared.group(1).decode("ascii", "replace") if declared else ""
+        if _unusual(segment, tags):
+            raise _Unusual
         _scan_bounds(scan, segment)
         if b't="e"' in segment:
             _scan_errors(scan, segment, tags)
         if tags.formula in segment:
             _scan_formulas(scan, segment, tags, masters)
     return scan
+
+
+def _unusual(segment: bytes, tags: _Tags) -> bool:
+    """CDATA or a comment, or a cell, formula or value tag with whitespace other than a space,
+    an apostrophe, an entity or a space beside "=" inside it: the patterns may misread it."""
+    if b"!" in segment and b"<!" in segment:
+        return True
+    if any(odd in segment for odd in _ODD_BYTES) and _in_tag(_ODD_CHAR, segment, tags):
+        return True
+    return _SPACED.search(segment) is not None and _in_tag(_ODD_SPACE, segment, tags)
+
+
+def _in_tag(pattern: re.Pattern[bytes], segment: bytes, tags: _Tags) -> bool:
+    """``pattern`` matches inside a cell, formula or value start tag."""
+    for match in pattern.finditer(segment):
+        start = segment.rfind(b"<", 0, match.start())
+        if start >= 0 and tags.attribute_tag.match(segment, start):
+            return True
+    return False
 
 
 def _scan_bounds(scan: SheetScan, segment: bytes) -> None:
@@ -329,8 +364,9 @@ def _formula_cell(
         scan.formulas.append((row, col, "=" + formula_text if formula_text else "=?"))
 
 
-def _scan_without_references(path: str, archive: zipfile.ZipFile, part: str) -> SheetScan:
-    """Exact scan for parts whose cells lack r="...": count rows and columns as calamine does."""
+def _scan_xml(path: str, archive: zipfile.ZipFile, part: str) -> SheetScan:
+    """Exact scan through an XML parser, for parts whose cells lack r="..." or are spelled
+    unusually: count rows and columns as calamine does."""
     from defusedxml.ElementTree import iterparse
 
     from sheetcheck.readers._preflight import ZIP_ERRORS, zip_failure
