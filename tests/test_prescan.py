@@ -341,3 +341,108 @@ def test_prescan_changes_nothing_on_hostile_workbooks(
                 assert scan_archive(archive, part, monkeypatch, prescan=True) == exact, path.name
                 compared += 1
     assert compared >= 5
+
+
+# --- the full read takes no pass for empty cells ---------------------------------------------
+
+
+class RowsSheet:
+    """What _interned_rows needs of a calamine sheet."""
+
+    def __init__(self, rows: list[list[object]]) -> None:
+        self.rows = rows
+
+    def iter_rows(self) -> Iterator[list[object]]:
+        return iter([list(row) for row in self.rows])
+
+
+CELL_VALUES = st.one_of(
+    st.sampled_from(["", " ", "x", "Passed"]),
+    st.text(max_size=3),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.integers(-5, 5),
+)
+
+
+@given(rows=st.lists(st.lists(CELL_VALUES, max_size=6), max_size=8), first_row=st.integers(1, 3))
+def test_interned_rows_leave_no_empty_text(rows: list[list[object]], first_row: int) -> None:
+    """What the "" pass of a partial read would do is already done by the full read's rows."""
+    from sheetcheck.readers import _calamine
+
+    interned = _calamine._interned_rows(RowsSheet(rows), first_row)
+    expected = [[None if v == "" else v for v in row] for row in rows[first_row - 1 :]]
+    assert interned == expected
+    assert [[type(v) for v in row] for row in interned] == [
+        [type(v) for v in row] for row in expected
+    ]
+    copy = [list(row) for row in interned]
+    _calamine._empty_cells_to_none(copy)
+    assert copy == interned
+
+
+def test_full_read_takes_no_pass_for_empty_cells(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full read equals a partial read of every row, without the partial read's "" pass."""
+    from sheetcheck.readers import _calamine
+
+    rows = '<row r="1"><c r="A1"><v>1</v></c><c r="C1" t="inlineStr"><is><t></t></is></c></row>'
+    rows += '<row r="3"><c r="B3" t="e"><v>#N/A</v></c><c r="C3"><v>2</v></c></row>'
+    path = g.write_xlsx_parts(tmp_path / "gaps.xlsx", [("S", sheet(rows).decode())])
+    with open_workbook(path) as book:
+        partial = book.read_sheet("S", nrows=10)
+    calls: list[int] = []
+    real = _calamine._empty_cells_to_none
+    monkeypatch.setattr(_calamine, "_empty_cells_to_none", lambda r: calls.append(1) or real(r))
+    with open_workbook(path) as book:
+        full = book.read_sheet("S")
+    assert calls == []
+    assert (full.first_row, full.first_col, full.rows) == (
+        partial.first_row,
+        partial.first_col,
+        partial.rows,
+    )
+    assert not any("" in row for row in full.rows)
+
+
+def spreadsheets() -> list[Path]:
+    folders = [CORPUS, ROOT / "tests" / "realfiles"]
+    suffixes = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+    return [
+        p
+        for folder in folders
+        if folder.is_dir()
+        for p in sorted(folder.rglob("*"))
+        if p.suffix.lower() in suffixes
+    ]
+
+
+@pytest.mark.parametrize("path", spreadsheets(), ids=lambda p: p.name)
+def test_full_read_equals_partial_read_on_real_workbooks(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every sheet: the full read (no "" pass) gives the rows a read of all rows gives."""
+    from sheetcheck.errors import InputError
+    from sheetcheck.readers import _calamine
+
+    real = _calamine._empty_cells_to_none
+    try:
+        book = open_workbook(path)
+    except InputError:
+        return  # unreadable files end in one error line elsewhere (test_corpus)
+    with book:
+        for name in book.sheet_names:
+            try:
+                partial = book.read_sheet(name, nrows=10**7)
+                monkeypatch.setattr(_calamine, "_empty_cells_to_none", None)  # must not be used
+                full = book.read_sheet(name)
+            except InputError:
+                continue
+            finally:
+                monkeypatch.setattr(_calamine, "_empty_cells_to_none", real)
+            assert (full.first_row, full.first_col, full.rows) == (
+                partial.first_row,
+                partial.first_col,
+                partial.rows,
+            ), name

@@ -1,7 +1,8 @@
 """xlsx, xlsm, xlsb, xls and ods through python-calamine, with what calamine loses put back.
 
-The hot path is calamine's ``to_python()``; on top of it we do one cheap pass per row
-(``"" in row``: empty cells become None) and place the few cells the xlsx scan found:
+The hot path is calamine's ``iter_rows()``, whose empty cells ("") become None as the rows
+arrive (a partial read through ``to_python()`` takes one more pass, ``"" in row``); on top of
+it we place the few cells the xlsx scan found:
 
 * Excel error cells become :class:`CellError` (calamine returns them as empty strings). For
   xlsx/xlsm they come from the streaming scan of the sheet XML. For xls, xlsb and ods the error
@@ -173,7 +174,10 @@ class CalamineReader(WorkbookReader):
             self._loaded = None  # a full read is the last one: free calamine's copy now
         del sheet
         grid = SheetGrid(name, first_row, first_col, rows)
-        _normalise(grid.rows, self._durations)
+        if nrows is not None:  # a full read made empty cells None already (_interned_rows)
+            _empty_cells_to_none(grid.rows)
+        if self._durations:
+            _durations_to_text(grid.rows)
         errors = scan.errors if scan is not None else self._errors.get(name, [])
         for row, col, code in errors:
             if nrows is None or row <= nrows:
@@ -362,16 +366,19 @@ def _calamine_failure(path: str, fmt: str, exc: BaseException) -> InputError:
     return InputError(path, f"corrupt or unreadable {fmt} file ({detail})", RESAVE)
 
 
-def _normalise(rows: list[list[Any]], durations: bool) -> None:
-    """In place: "" -> None; timedelta -> the text Excel shows (only when durations exist)."""
+def _empty_cells_to_none(rows: list[list[Any]]) -> None:
+    """In place: "" (how ``to_python()`` gives an empty cell) -> None."""
     for k, row in enumerate(rows):
         if "" in row:
             rows[k] = [None if value == "" else value for value in row]
-        if durations:
-            current = rows[k]
-            for j, value in enumerate(current):
-                if isinstance(value, dt.timedelta):
-                    current[j] = _duration_text(value)
+
+
+def _durations_to_text(rows: list[list[Any]]) -> None:
+    """In place: timedelta -> the text Excel shows (only called when durations exist)."""
+    for row in rows:
+        for j, value in enumerate(row):
+            if isinstance(value, dt.timedelta):
+                row[j] = _duration_text(value)
 
 
 def _duration_text(value: dt.timedelta) -> str:
