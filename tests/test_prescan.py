@@ -446,3 +446,44 @@ def test_full_read_equals_partial_read_on_real_workbooks(
                 partial.first_col,
                 partial.rows,
             ), name
+
+
+# --- a big sheet is scanned before calamine parses it ----------------------------------------
+
+
+def test_stray_far_cell_in_a_big_sheet_is_refused_not_an_abort(tmp_path: Path) -> None:
+    """A sheet part over 16 MiB with a truthful-looking dimension and a stray value at
+    XFD1048576: its scan once ran beside calamine's parse, which sized the sheet first and
+    aborted ("the spreadsheet reader crashed (SIGABRT)"); now the used-range error says what
+    to do."""
+    import random
+    import subprocess
+    import sys
+
+    noise = random.Random(15)  # text deflate cannot squeeze past the zip-bomb ratio
+    rows = "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{noise.randbytes(1000).hex()}</t></is></c></row>'
+        for n in range(1, 9000)
+    )
+    rows += '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    xml = g.sheet_xml(rows, "A1:A8999")
+    assert len(xml) > 17 * 2**20
+    path = g.write_xlsx_parts(tmp_path / "big.xlsx", [("S", xml)])
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sheetcheck",
+            "check",
+            str(path),
+            "--template",
+            "enrollment-history",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr[-300:]
+    assert "A1:XFD1048576" in done.stderr
+    assert "Traceback" not in done.stderr

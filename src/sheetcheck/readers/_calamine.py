@@ -25,7 +25,6 @@ import itertools
 import os
 import re
 import sys
-import threading
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -34,15 +33,11 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 
 from sheetcheck.errors import InputError
-from sheetcheck.limits import MIB, Limits
+from sheetcheck.limits import Limits
 from sheetcheck.model import CellError, CellValue, UncachedFormula
 from sheetcheck.readers._base import SheetGrid, WorkbookReader
 from sheetcheck.readers._preflight import RESAVE, ZIP_ERRORS, Inspection, read_part, zip_failure
-from sheetcheck.readers._xlsx_scan import SheetScan, check_box, scan_sheet, workbook_sheets
-
-# Sheet parts up to this size are scanned before calamine sees them (costs < 0.1 s); bigger
-# ones are scanned on a thread while calamine parses, hiding the scan's time.
-SEQUENTIAL_SCAN_BYTES = 16 * MIB
+from sheetcheck.readers._xlsx_scan import SheetScan, scan_sheet, workbook_sheets
 
 _EXTENSIONS = {
     "xlsx": (".xlsx", ".xlsm", ".xlam"),
@@ -51,7 +46,6 @@ _EXTENSIONS = {
     "xls": (".xls", ".xla"),
     "ods": (".ods",),
 }
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="(?:[A-Z]{1,3}\d+:)?([A-Z]{1,3})(\d+)"')
 _DURATION_FORMAT = re.compile(rb'formatCode="[^"]*\[(?:h+|m+|s+)\]', re.IGNORECASE)
 
 
@@ -230,56 +224,22 @@ class CalamineReader(WorkbookReader):
             raise _panic_or_reraise(self.path, self.format, exc) from None
 
     def _scan_and_parse(self, name: str, part: str) -> Any:
+        """Scan the sheet part, then let calamine parse it.
+
+        Always in this order: calamine sizes a sheet by its used rectangle, so a stray cell at
+        XFD1048576 makes it ask for 17 billion cells and abort the process; the scan refuses
+        such a sheet first. (A scan on a thread beside calamine's parse, as big parts once had,
+        hid no time, calamine holding the GIL, and could not stop the parse.)
+        """
         assert self._archive is not None
         try:
-            info = self._archive.getinfo(part)
+            self._archive.getinfo(part)
         except KeyError:
             raise InputError(
                 self.path, f"corrupt: sheet {name!r} has no part {part}", RESAVE
             ) from None
-        if info.file_size <= SEQUENTIAL_SCAN_BYTES or self._declares_huge_box(part):
-            self._scans[name] = scan_sheet(self.path, self._archive, part, self._limits)
-            return self._parse(name)
-        # Big sheet: scan on a thread while calamine parses (both release the GIL mostly).
-        outcome: dict[str, Any] = {}
-        archive = self._archive
-
-        def work() -> None:
-            try:
-                outcome["scan"] = scan_sheet(self.path, archive, part, self._limits)
-            except BaseException as exc:  # handed to the main thread
-                outcome["error"] = exc
-
-        thread = threading.Thread(target=work, name="sheetcheck-scan", daemon=True)
-        thread.start()
-        try:
-            sheet = self._parse(name)
-        finally:
-            thread.join()
-        if "error" in outcome:
-            raise outcome["error"]
-        self._scans[name] = outcome["scan"]
-        return sheet
-
-    def _declares_huge_box(self, part: str) -> bool:
-        """The declared dimension is over the cell limit: scan first, before calamine."""
-        assert self._archive is not None
-        try:
-            with self._archive.open(part) as stream:
-                head = stream.read(65536)
-        except ZIP_ERRORS as exc:
-            raise zip_failure(self.path, exc) from None
-        match = _DIMENSION.search(head)
-        if match is None:
-            return True
-        from sheetcheck.model import column_index
-
-        box = SheetScan(max_row=int(match.group(2)), max_col=column_index(match.group(1).decode()))
-        try:
-            check_box(self.path, box, self._limits)
-        except InputError:
-            return True
-        return False
+        self._scans[name] = scan_sheet(self.path, self._archive, part, self._limits)
+        return self._parse(name)
 
     def close(self) -> None:
         self._loaded = None

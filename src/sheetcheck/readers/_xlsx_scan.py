@@ -12,8 +12,7 @@ python-calamine cannot be trusted with three things this scan provides:
 The part is inflated in 1 MiB chunks, cut at element boundaries; each chunk is searched with
 ``bytes.find`` and two compiled patterns, so memory stays flat and the cost is close to the
 inflation itself (measured: ~1 s for a 280 MB sheet part, 1,048,575 rows x 7 columns). The
-reader runs it on a thread while calamine parses the same part (calamine releases the GIL), so
-on a big sheet it adds almost nothing to the wall-clock time.
+reader runs it before calamine parses the part, so that an oversized sheet is refused first.
 
 Most segments hold no error cell, and many no formula: a byte pre-scan (:func:`_prescanned`:
 a few ``bytes.find`` and one regex) recognises them, takes their bounds from their last cells
