@@ -1,0 +1,145 @@
+"""The fast report writers write the reference's bytes (issue 15: the full report is part of
+target 1's time).
+
+Each writer is compared with the way it wrote before, kept here as the reference: the JSON
+report is ``json.dump(report_dict(report), indent=2, ensure_ascii=False)``; the CSV report one
+``csv.writer`` row per ``Issue.to_dict()``; the text report ``textwrap.fill`` for every line.
+Reports are generated (hypothesis) with odd text in every field: quotes, backslashes, control
+characters, line and paragraph separators, lone surrogates, braces, formula triggers, wide and
+non-breaking spaces; huge integers, NaN and infinities, dates, Excel errors.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+from unittest import mock
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sheetcheck.model import (
+    SEVERITIES,
+    CellError,
+    FileReport,
+    Issue,
+    Location,
+    Report,
+    UncachedFormula,
+)
+from sheetcheck.report import json_report, write_report
+
+TRICKY = '"\\\n\r\t\x00\x1f\x7f\x85\u2028\u2029\ud800\udfff{}{{}}= +-@\u00a0\u2003\u3000é😀.?!'
+CHARS = st.one_of(st.sampled_from(TRICKY), st.characters(exclude_categories=()))
+TEXT = st.text(CHARS, max_size=12) | st.sampled_from(["", " ", "=SUM(A1)", "ok."])
+LONG_TEXT = st.lists(TEXT | st.sampled_from(["word", "-", "x" * 40]), max_size=30).map(" ".join)
+FLOATS = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([2.0**53, 1e300, -0.0])
+SCALARS = (
+    st.none() | st.booleans() | st.integers(min_value=-(2**80), max_value=2**80) | FLOATS | TEXT
+)
+CELL_VALUES = (
+    SCALARS
+    | st.dates()
+    | st.datetimes()
+    | st.times()
+    | st.builds(CellError, TEXT)
+    | st.builds(UncachedFormula, TEXT)
+)
+JSON_VALUES = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(TEXT | st.integers(), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+LOCATIONS = st.builds(Location, st.integers(0, 10**6), TEXT, st.none() | TEXT, st.none() | TEXT)
+
+
+@st.composite
+def issues(draw: st.DrawFn) -> Issue:
+    return Issue(
+        draw(TEXT),
+        draw(st.sampled_from(SEVERITIES)),
+        draw(TEXT),
+        draw(st.integers(min_value=-(2**70), max_value=2**70)),
+        draw(st.none() | TEXT),
+        draw(st.none() | TEXT),
+        draw(CELL_VALUES),
+        draw(LONG_TEXT),
+        draw(LONG_TEXT),
+        draw(LONG_TEXT),
+        fix_value=draw(st.none() | CELL_VALUES),
+        likely=draw(st.none() | st.tuples(TEXT, TEXT)),
+        location=draw(st.none() | LOCATIONS),
+    )
+
+
+@st.composite
+def file_reports(draw: st.DrawFn) -> FileReport:
+    extra: dict[str, Any] = draw(st.dictionaries(TEXT, JSON_VALUES, max_size=3))
+    extra.pop("sections", None)
+    if draw(st.booleans()):
+        extra["upload_of"] = draw(st.lists(TEXT, max_size=3))
+    if draw(st.booleans()):
+        extra["sections"] = draw(st.lists(st.tuples(TEXT, st.lists(TEXT, max_size=2)), max_size=2))
+    return FileReport(
+        file=draw(TEXT),
+        template=draw(st.none() | TEXT),
+        sheet=draw(st.none() | TEXT),
+        header_row=draw(st.none() | st.integers(0, 2**40)),
+        rows=draw(st.integers(0, 2**40)),
+        issues=draw(st.lists(issues(), max_size=8)),
+        error=draw(st.none() | TEXT),
+        template_reason=draw(TEXT),
+        extra=extra,
+    )
+
+
+REPORTS = st.builds(Report, st.lists(file_reports(), max_size=3), st.booleans())
+
+
+def written(report: Report, fmt: str) -> str:
+    out = io.StringIO()
+    write_report(report, out, fmt)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def json_reference(report: Report) -> str:
+    out = io.StringIO()
+    json.dump(json_report.report_dict(report), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("batch", [1, 3, 2048])
+@settings(max_examples=120, deadline=None)
+@given(report=REPORTS)
+def test_json_is_json_dump_with_indent(batch: int, report: Report) -> None:
+    """Batches of 1 and 3 issues cross the writer's batch boundaries inside every list."""
+    with mock.patch.object(json_report, "_BATCH", batch):
+        assert written(report, "json") == json_reference(report)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(JSON_VALUES, max_size=4))
+def test_json_nested_values_in_issues_and_files(values: list[Any]) -> None:
+    """Lists and dicts where the writer expects plain values (an issue's value, a file's
+    extra) are indented as json.dump indents them."""
+    odd = [Issue("r", "error", "S", 2, None, None, value, "w") for value in values]
+    report = Report([FileReport("f", extra={str(n): v for n, v in enumerate(values)}, issues=odd)])
+    assert written(report, "json") == json_reference(report)
+
+
+def test_json_issues_skip_the_indenting_encoder() -> None:
+    """The pure-Python indenting encoder (about 25 us an issue) is used for no plain issue."""
+    found = [Issue("r", "error", "S", n, "C", f"C{n}", n, "what", "why", "fix") for n in range(50)]
+    report = Report([FileReport("f.xlsx", rows=50, issues=found)])
+    with mock.patch("json.encoder._make_iterencode", wraps=json.encoder._make_iterencode) as slow:
+        text = written(report, "json")
+    assert slow.call_count == 0
+    assert text == json_reference(report)
