@@ -6,13 +6,15 @@ report is ``json.dump(report_dict(report), indent=2, ensure_ascii=False)``; the 
 ``csv.writer`` row per ``Issue.to_dict()``; the text report ``textwrap.fill`` for every line.
 Reports are generated (hypothesis) with odd text in every field: quotes, backslashes, control
 characters, line and paragraph separators, lone surrogates, braces, formula triggers, wide and
-non-breaking spaces; huge integers, NaN and infinities, dates, Excel errors.
+non-breaking spaces; huge integers, NaN and infinities, dates, Excel errors. A rule's message
+texts are compared with ``_sentence(_fill(...))``, the way each issue's words were filled in.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import string
 from typing import Any
 from unittest import mock
 
@@ -20,6 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sheetcheck import engine
 from sheetcheck.model import (
     SEVERITIES,
     CellError,
@@ -29,6 +32,7 @@ from sheetcheck.model import (
     Report,
     UncachedFormula,
 )
+from sheetcheck.packs import Rule
 from sheetcheck.report import json_report, write_report
 
 TRICKY = '"\\\n\r\t\x00\x1f\x7f\x85\u2028\u2029\ud800\udfff{}{{}}= +-@\u00a0\u2003\u3000é😀.?!'
@@ -143,3 +147,90 @@ def test_json_issues_skip_the_indenting_encoder() -> None:
         text = written(report, "json")
     assert slow.call_count == 0
     assert text == json_reference(report)
+
+
+# --------------------------------------------------------------------------- message texts
+
+
+def render_reference(text: Any, values: tuple[Any, ...]) -> tuple[str, str, str]:
+    """How each deferred issue's words were filled in before the texts were compiled."""
+    fields = dict(zip(text.names, values, strict=True))
+    return (
+        engine._sentence(engine._fill(text.message, fields)),
+        engine._sentence(engine._fill(text.why, fields)),
+        engine._sentence(engine._fill(text.fix, fields)),
+    )
+
+
+NAMES = ["column", "cell", "value_q", "row", "suggestion", "suggestion_text", "reason"]
+FIELDS = st.sampled_from(
+    [f"{{{name}}}" for name in NAMES]
+    + ["{row:>6}", "{row:,}", "{value_q!r}", "{cell!s:^9}", "{column[0]}", "{column.upper}"]
+)
+TEMPLATES = st.lists(
+    FIELDS
+    | st.text(st.sampled_from("ab .?!{}"), max_size=4).map(
+        lambda t: t.replace("{", "{{").replace("}", "}}")
+    ),
+    max_size=6,
+).map("".join)
+FIELD_VALUES = st.one_of(st.none(), st.integers(-(10**9), 10**9), st.text(CHARS, max_size=5))
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts=st.tuples(TEMPLATES, TEMPLATES, TEMPLATES), data=st.data())
+def test_compiled_texts_fill_in_as_before(texts: tuple[str, str, str], data: st.DataObject) -> None:
+    rule = Rule("r", "error", "t", *texts)  # type: ignore[arg-type]  # literal severity
+    text = engine._rule_text(rule)
+    values = tuple(
+        data.draw(st.text(max_size=3) if name == "column" else FIELD_VALUES, label=name)
+        for name in text.names
+    )
+    try:
+        expected: Any = render_reference(text, values)
+    except (ValueError, KeyError, IndexError, AttributeError, TypeError) as err:
+        expected = type(err)
+    try:
+        got: Any = text.render(values)
+    except (ValueError, KeyError, IndexError, AttributeError, TypeError) as err:
+        got = type(err)
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    "message", ["{0} is odd.", "{} is odd", "{value_q", "{cell:{width}} x", "{ cell} x"]
+)
+def test_texts_that_cannot_be_compiled_fill_in_as_before(message: str) -> None:
+    """Positional, malformed, nested and oddly named fields keep format_map's behaviour."""
+    names = tuple(sorted({n for _, n, _, _ in _parse(message) if n} | {"cell", "width"}))
+    text = engine._RuleText(message, "why {cell}", "fix", names)
+    values = tuple(range(len(names)))
+    outcomes = []
+    for render in (text.render, lambda v: render_reference(text, v)):
+        try:
+            outcomes.append(render(values))
+        except (ValueError, KeyError, IndexError) as err:
+            outcomes.append(type(err))
+    assert outcomes[0] == outcomes[1]
+
+
+def _parse(message: str) -> list[Any]:
+    try:
+        return list(string.Formatter().parse(message))
+    except ValueError:
+        return []
+
+
+def test_rendering_parses_no_text_per_issue() -> None:
+    """Each text is compiled once for its rule: filling in an issue's words neither parses a
+    text (_fill) nor looks its full stop up (_sentence)."""
+    text = engine._rule_text(
+        Rule("r", "error", "t", "{column} {value_q} in {cell}", "Why.", "Fix{suggestion_text}.")  # type: ignore[arg-type]  # literal severity
+    )
+    unused = mock.Mock(side_effect=AssertionError("parsed per issue"))
+    with mock.patch.object(engine, "_fill", unused), mock.patch.object(engine, "_sentence", unused):
+        for n in range(20):
+            fields = {"column": "C", "value_q": f'"{n}"', "cell": f"C{n}", "suggestion": "x"}
+            fields["suggestion_text"] = ""
+            words = text.render(tuple(fields[name] for name in text.names))
+    assert words == ('C "19" in C19.', "Why.", "Fix (did you mean x?).")
