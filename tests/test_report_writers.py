@@ -12,6 +12,7 @@ texts are compared with ``_sentence(_fill(...))``, the way each issue's words we
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import string
@@ -33,7 +34,8 @@ from sheetcheck.model import (
     UncachedFormula,
 )
 from sheetcheck.packs import Rule
-from sheetcheck.report import json_report, write_report
+from sheetcheck.report import csv_report, json_report, write_report
+from sheetcheck.safety import neutralize
 
 TRICKY = '"\\\n\r\t\x00\x1f\x7f\x85\u2028\u2029\ud800\udfff{}{{}}= +-@\u00a0\u2003\u3000é😀.?!'
 CHARS = st.one_of(st.sampled_from(TRICKY), st.characters(exclude_categories=()))
@@ -147,6 +149,62 @@ def test_json_issues_skip_the_indenting_encoder() -> None:
         text = written(report, "json")
     assert slow.call_count == 0
     assert text == json_reference(report)
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _safe_reference(value: Any) -> Any:
+    if value is None:
+        return ""
+    return neutralize(value) if isinstance(value, str) else value
+
+
+def csv_reference(report: Report) -> str:
+    """The former writer: csv.writer, a row of each issue's to_dict() values."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(csv_report.COLUMNS)
+    for item in report.files:
+        for issue in item.issues:
+            data = issue.to_dict()
+            data.update(
+                file=item.file,
+                template=item.template,
+                location=str(issue.location) if issue.location is not None else None,
+            )
+            writer.writerow([_safe_reference(data[name]) for name in csv_report.COLUMNS])
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("batch", [1, 3, 4096])
+@settings(max_examples=120, deadline=None)
+@given(report=REPORTS)
+def test_csv_is_the_csv_writers(batch: int, report: Report) -> None:
+    with mock.patch.object(csv_report, "_BATCH", batch):
+        assert written(report, "csv") == csv_reference(report)
+
+
+@settings(max_examples=30, deadline=None)
+@given(report=REPORTS)
+def test_csv_where_this_pythons_csv_quotes_otherwise(report: Report) -> None:
+    """A Python whose csv writer quoted the probes differently gets the csv writer itself."""
+    with mock.patch.object(csv_report, "_quoting_agrees", lambda: False):
+        assert written(report, "csv") == csv_reference(report)
+
+
+def test_csv_rows_skip_the_csv_writer() -> None:
+    """The rows are joined in the writer: the csv module's per-character copy is not used
+    (once the probes are checked), and a repeated text is quoted once per batch."""
+    found = [
+        Issue("r", "error", "S", n, "C", f"C{n}", n, 'a, "b"', "why", "=fix") for n in range(9)
+    ]
+    report = Report([FileReport("f.xlsx", template="t", rows=9, issues=found)])
+    assert csv_report._quoting_agrees()
+    with mock.patch("csv.writer", wraps=csv.writer) as slow:
+        text = written(report, "csv")
+    assert slow.call_count == 0
+    assert text == csv_reference(report)
 
 
 # --------------------------------------------------------------------------- message texts

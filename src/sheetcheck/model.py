@@ -322,7 +322,8 @@ class Issue:
 
     @property
     def message(self) -> str:
-        return " ".join(part for part in (self.what, self.why, self.fix) if part)
+        self._render()
+        return " ".join([part for part in (self._what, self._why, self._fix) if part])
 
     def _astuple(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in _PUBLIC)
