@@ -16,11 +16,12 @@ import csv
 import io
 import json
 import string
+import textwrap
 from typing import Any
 from unittest import mock
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sheetcheck import engine
@@ -35,6 +36,7 @@ from sheetcheck.model import (
 )
 from sheetcheck.packs import Rule
 from sheetcheck.report import csv_report, json_report, write_report
+from sheetcheck.report import text as text_report
 from sheetcheck.safety import neutralize
 
 TRICKY = '"\\\n\r\t\x00\x1f\x7f\x85\u2028\u2029\ud800\udfff{}{{}}= +-@\u00a0\u2003\u3000é😀.?!'
@@ -205,6 +207,66 @@ def test_csv_rows_skip_the_csv_writer() -> None:
         text = written(report, "csv")
     assert slow.call_count == 0
     assert text == csv_reference(report)
+
+
+# --------------------------------------------------------------------------- text
+
+
+def wrap_reference(text: str, first: str, rest: str) -> str:
+    """The former text._wrap."""
+    return (
+        textwrap.fill(
+            text,
+            text_report.WIDTH,
+            initial_indent=first,
+            subsequent_indent=rest,
+            break_on_hyphens=False,
+        )
+        + "\n"
+    )
+
+
+WORDS = st.sampled_from(["a", "word", "x" * 40, "y" * 89, "z" * 95, "w" * 130, "-", "é", "😀"])
+SPACING = st.sampled_from([" "] * 8 + ["  ", "\t", "\n", "\u3000", "\u00a0", "\x1f", ""])
+WRAPPED = st.lists(st.tuples(WORDS | TEXT, SPACING), max_size=40).map(
+    lambda parts: "".join(word + space for word, space in parts)
+)
+INDENTS = st.sampled_from(["", "  ", "  A1      ", "  Sheet 2!AB1048576 ", " " * 10, " " * 15])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(text=WRAPPED | LONG_TEXT, first=INDENTS, rest=INDENTS)
+@example("ab " + "z" * 95, " " * 10, "")  # a word too long for this line, not for the next
+@example("ab cd " + "z" * 89, " " * 15, "")
+@example("", "  ", "  ")
+@example("ab cd", "  'A sheet name as long as a sheet name can be'!XFD1048576" * 3, "")
+@example("ab" + " " * 120 + "cd", "  ", " " * 10)
+def test_text_lines_wrap_as_textwrap_fill(text: str, first: str, rest: str) -> None:
+    assert text_report._wrap(text, first, rest) == wrap_reference(text, first, rest)
+
+
+@settings(max_examples=120, deadline=None)
+@given(report=REPORTS, quiet=st.booleans())
+def test_text_is_the_former_text(report: Report, quiet: bool) -> None:
+    out = io.StringIO()
+    write_report(report, out, "text", quiet=quiet)
+    with mock.patch.object(text_report, "_wrap", wrap_reference):
+        expected = io.StringIO()
+        write_report(report, expected, "text", quiet=quiet)
+    assert out.getvalue() == expected.getvalue()
+
+
+def test_text_wraps_ordinary_words_without_textwrap() -> None:
+    what = 'Completion Date "12/03/2013" in G1234 is more than 10 years before the import date 1/11/2026'
+    found = [
+        Issue("r", "info", "S", n, "C", f"G{n}", n, what, " ".join(["Why"] * 40), "Fix.")
+        for n in range(9)
+    ]
+    report = Report([FileReport("f.xlsx", template="t", sheet="S", rows=9, issues=found)])
+    with mock.patch("textwrap.fill", side_effect=AssertionError("textwrap used")):
+        text = written(report, "text")
+    with mock.patch.object(text_report, "_wrap", wrap_reference):
+        assert text == written(report, "text")
 
 
 # --------------------------------------------------------------------------- message texts
