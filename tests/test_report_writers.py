@@ -13,10 +13,12 @@ texts are compared with ``_sentence(_fill(...))``, the way each issue's words we
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import string
 import textwrap
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -24,7 +26,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from conftest import require_corpus
 from sheetcheck import engine
+from sheetcheck.checker import CheckOptions, check_file
+from sheetcheck.errors import SheetcheckError
+from sheetcheck.limits import Limits
 from sheetcheck.model import (
     SEVERITIES,
     CellError,
@@ -35,10 +41,12 @@ from sheetcheck.model import (
     UncachedFormula,
 )
 from sheetcheck.packs import Rule
+from sheetcheck.pool import map_isolated
 from sheetcheck.report import csv_report, json_report, write_report
 from sheetcheck.report import text as text_report
 from sheetcheck.safety import neutralize
 
+ROOT = Path(__file__).resolve().parents[1]
 TRICKY = '"\\\n\r\t\x00\x1f\x7f\x85\u2028\u2029\ud800\udfff{}{{}}= +-@\u00a0\u2003\u3000é😀.?!'
 CHARS = st.one_of(st.sampled_from(TRICKY), st.characters(exclude_categories=()))
 TEXT = st.text(CHARS, max_size=12) | st.sampled_from(["", " ", "=SUM(A1)", "ok."])
@@ -354,3 +362,36 @@ def test_rendering_parses_no_text_per_issue() -> None:
             fields["suggestion_text"] = ""
             words = text.render(tuple(fields[name] for name in text.names))
     assert words == ('C "19" in C19.', "Why.", "Fix (did you mean x?).")
+
+
+# --------------------------------------------------------------------------- real reports
+
+
+def _checked(path: str) -> FileReport | str:
+    try:
+        return check_file(path, CheckOptions(import_date=dt.date(2026, 11, 1)))
+    except SheetcheckError as err:
+        return str(err)
+
+
+@pytest.mark.slow
+def test_samples_and_corpus_reports_are_the_references() -> None:
+    """The bundled samples (planted problems of every rule) and every corpus file, checked and
+    written in each format by the writers and by the references."""
+    corpus = require_corpus()
+    paths = [str(p) for p in sorted((ROOT / "workbook_templates" / "samples").glob("*.xlsx"))]
+    paths += sorted(str(p) for p in corpus.rglob("*") if p.is_file() and p.suffix != ".md")
+    limits = Limits(timeout_seconds=120, memory_bytes=2 * 1024**3)
+    results = list(map_isolated(_checked, paths, limits=limits, jobs=2))
+    items = [  # a file that could not be checked is reported as the command reports it
+        r if isinstance(r, FileReport) else FileReport(file=path, error=str(r))
+        for path, r in zip(paths, results, strict=True)
+    ]
+    assert sum(len(item.issues) for item in items) > 50
+    for strict in (False, True):
+        report = Report(items, strict=strict)
+        assert written(report, "json") == json_reference(report)
+        assert written(report, "csv") == csv_reference(report)
+        with mock.patch.object(text_report, "_wrap", wrap_reference):
+            expected = written(report, "text")
+        assert written(report, "text") == expected
