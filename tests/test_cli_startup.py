@@ -1,0 +1,65 @@
+"""Start-up: a command builds only its own parser and imports only what it uses.
+
+Every run of ``sheetcheck check`` paid for the template, Excel, export and fix parsers and
+their modules (about 0.1 s): it matters for batches of small files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sheetcheck.cli import _COMMANDS, build_parser
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "workbook_templates" / "samples" / "enrollment-history-sample.xlsx"
+OTHER_FEATURES = ("sheetcheck.template", "sheetcheck.annotate", "sheetcheck.excel")
+OTHER_COMMANDS = ("sheetcheck.export", "sheetcheck.fix")
+
+
+def modules_after(*argv: str) -> list[str]:
+    """The modules a fresh interpreter has imported once ``sheetcheck ARGV`` has run."""
+    code = (
+        "import json, sys\n"
+        "from sheetcheck.cli import main\n"
+        f"main({list(argv)!r})\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    modules: list[str] = json.loads(done.stdout.splitlines()[-1])
+    return modules
+
+
+def test_check_imports_no_other_feature(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    modules = modules_after("check", str(SAMPLE), "-f", "json", "-o", str(out), "-q")
+    assert json.loads(out.read_text(encoding="utf-8"))["files"], "the check ran"
+    unexpected = [name for name in modules if name.startswith(OTHER_FEATURES + OTHER_COMMANDS)]
+    assert unexpected == []
+
+
+def subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+@pytest.mark.parametrize("name", _COMMANDS)
+def test_a_command_alone_parses_as_with_all_the_others(name: str) -> None:
+    """A command named first is built alone; without one first (top-level help, an unknown
+    command, which lists them all) every command is built, in the order help lists them."""
+    alone = subparsers(build_parser([name, "--template", "enrollment-history"]))
+    every = subparsers(build_parser(None))
+    assert list(alone) == [name]
+    assert alone[name].format_help() == every[name].format_help()
+    for argv in ([], ["--help"], ["nope"], ["--version", name], ["-h", name]):
+        assert list(subparsers(build_parser(argv))) == list(_COMMANDS)
