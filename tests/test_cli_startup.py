@@ -25,14 +25,9 @@ OTHER_COMMANDS = ("sheetcheck.export", "sheetcheck.fix")
 HEAVY_STDLIB = ("xml.sax.saxutils", "urllib.request", "http.client", "email.parser")
 
 
-def modules_after(*argv: str) -> list[str]:
-    """The modules a fresh interpreter has imported once ``sheetcheck ARGV`` has run."""
-    code = (
-        "import json, sys\n"
-        "from sheetcheck.cli import main\n"
-        f"main({list(argv)!r})\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
-    )
+def modules_after(code: str) -> list[str]:
+    """The modules a fresh interpreter has imported once it has run ``code``."""
+    code += "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
@@ -44,14 +39,17 @@ def modules_after(*argv: str) -> list[str]:
 
 def test_check_imports_no_other_feature(tmp_path: Path) -> None:
     out = tmp_path / "report.json"
-    modules = modules_after("check", str(SAMPLE), "-f", "json", "-o", str(out), "-q")
+    argv = ["check", str(SAMPLE), "-f", "json", "-o", str(out), "-q"]
+    modules = modules_after(f"from sheetcheck.cli import main\nmain({argv!r})")
     assert json.loads(out.read_text(encoding="utf-8"))["files"], "the check ran"
-    unexpected = [
-        name
-        for name in modules
-        if name.startswith(OTHER_FEATURES + OTHER_COMMANDS) or name in HEAVY_STDLIB
-    ]
-    assert unexpected == []
+    assert [name for name in modules if name.startswith(OTHER_FEATURES + OTHER_COMMANDS)] == []
+
+
+def test_reading_an_xlsx_imports_no_network_modules() -> None:
+    """The process that reads the workbook (a worker, for the command line)."""
+    modules = modules_after(f"from sheetcheck import check\ncheck({str(SAMPLE)!r})")
+    assert "sheetcheck.readers._xlsx_scan" in modules
+    assert [name for name in modules if name in HEAVY_STDLIB] == []
 
 
 def subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
