@@ -326,10 +326,12 @@ def test_compiled_texts_fill_in_as_before(texts: tuple[str, str, str], data: st.
 
 
 @pytest.mark.parametrize(
-    "message", ["{0} is odd.", "{} is odd", "{value_q", "{cell:{width}} x", "{ cell} x"]
+    "message",
+    ["{0} is odd.", "{} is odd", "{value_q", "{cell:{width}} x", "{ cell} x", "a{suggestion_text}"],
 )
 def test_texts_that_cannot_be_compiled_fill_in_as_before(message: str) -> None:
-    """Positional, malformed, nested and oddly named fields keep format_map's behaviour."""
+    """Positional, malformed, nested and oddly named fields keep format_map's behaviour, and a
+    suggestion's wording without the suggestion among the names is left as given."""
     names = tuple(sorted({n for _, n, _, _ in _parse(message) if n} | {"cell", "width"}))
     text = engine._RuleText(message, "why {cell}", "fix", names)
     values = tuple(range(len(names)))

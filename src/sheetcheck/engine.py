@@ -899,7 +899,7 @@ class _RuleText:
         # (position of suggestion, of suggestion_text) when _fill may word the suggestion
         self._suggestion = (
             (names.index("suggestion"), names.index("suggestion_text"))
-            if "suggestion_text" in names
+            if "suggestion_text" in names and "suggestion" in names
             else None
         )
 
