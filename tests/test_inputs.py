@@ -46,7 +46,7 @@ def test_no_command_spells_an_input_option_or_a_pack_name(module: str) -> None:
 
 @pytest.mark.parametrize("command", ["check", "export"])
 def test_check_and_export_offer_the_same_options(command: str) -> None:
-    parser = build_parser(["check", "-t", PACK_FILE])
+    parser = build_parser([command, "-t", PACK_FILE])  # the command named first is built
     (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     offered = {s for a in sub.choices[command]._actions for s in a.option_strings}
     assert {"--against", "--baseline", "--cutoff", "--allow-deletions", "--registry"} <= offered

@@ -17,7 +17,7 @@ import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, NamedTuple, TypedDict
+from typing import Any, TypedDict
 
 from .compiled import compile_value_schema
 from .dates import DMY, DateFormat
@@ -879,21 +879,101 @@ def _sentence(text: str) -> str:
     return text if not text or text.endswith((".", "?", "!")) else text + "."
 
 
-class _RuleText(NamedTuple):
-    """A rule's message, why and fix texts, shared by every deferred issue of the rule."""
+class _RuleText:
+    """A rule's message, why and fix texts, shared by every deferred issue of the rule.
 
-    message: str
-    why: str
-    fix: str
-    names: tuple[str, ...]  # the placeholders the three use (and "suggestion" with its text)
+    Each text is compiled once into what rendering needs (:func:`_text_plan`), so an issue's
+    words cost at most three ``str.format`` calls on its values as they come: a text without
+    placeholders is its finished sentence already, and a text ending in words after its last
+    placeholder is known to need (or not) its full stop before any value is filled in.
+    """
+
+    __slots__ = ("_plans", "_suggestion", "fix", "message", "names", "why")
+
+    def __init__(self, message: str, why: str, fix: str, names: tuple[str, ...]) -> None:
+        self.message = message
+        self.why = why
+        self.fix = fix
+        self.names = names  # the placeholders the three use (and "suggestion" with its text)
+        self._plans = tuple(_text_plan(text, names) for text in (message, why, fix))
+        # (position of suggestion, of suggestion_text) when _fill may word the suggestion
+        self._suggestion = (
+            (names.index("suggestion"), names.index("suggestion_text"))
+            if "suggestion_text" in names and "suggestion" in names
+            else None
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_RuleText, (self.message, self.why, self.fix, self.names))
 
     def render(self, values: Sequence[Any]) -> tuple[str, str, str]:
-        fields = dict(zip(self.names, values, strict=True))
-        return (
-            _sentence(_fill(self.message, fields)),
-            _sentence(_fill(self.why, fields)),
-            _sentence(_fill(self.fix, fields)),
-        )
+        if len(values) != len(self.names):
+            raise ValueError(f"{len(values)} values for the placeholders {self.names}")
+        if self._suggestion is not None:
+            said, wording = self._suggestion
+            if values[said] and not values[wording]:  # _fill words the suggestion itself
+                values = list(values)
+                values[wording] = f" (did you mean {values[said]}?)"
+        parts = []
+        for template, stop in self._plans:
+            if stop == _DONE:
+                parts.append(template)
+            elif stop == _BY_NAME:
+                parts.append(_sentence(_fill(template, dict(zip(self.names, values, strict=True)))))
+            else:
+                text = template.format(*values)
+                if stop == _ADD or (stop == _LOOK and text and not text.endswith(_STOPS)):
+                    text += "."
+                parts.append(text)
+        what, why, fix = parts
+        return what, why, fix
+
+
+_STOPS = (".", "?", "!")
+_DONE = 0  # the text has no placeholder: already the finished sentence
+_ADD = 1  # filled in, it needs a full stop after it
+_KEEP = 2  # filled in, it ends in its own stop
+_LOOK = 3  # it ends in a placeholder: look at the filled-in text
+_BY_NAME = 4  # kept as written, filled in by name by _fill
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _text_plan(text: str, names: Sequence[str]) -> tuple[str, int]:
+    """(template, what to do after filling it in): ``_sentence(_fill(text, fields))`` decided
+    once per text instead of once per issue. The template takes the values by position, in
+    the order of ``names``; a text this cannot rewrite (a malformed one, a nested field in a
+    format spec) is kept to raise or fill in as ``_fill`` would."""
+    if "{" not in text:
+        return _sentence(text), _DONE
+    try:
+        pieces = list(string.Formatter().parse(text))
+        template = "".join(_positional(piece, names) for piece in pieces)
+    except (ValueError, KeyError):
+        return text, _BY_NAME
+    tail, name, _, _ = pieces[-1]
+    if name is not None or not tail:
+        return template, _LOOK
+    return template, _KEEP if tail.endswith(_STOPS) else _ADD
+
+
+def _positional(piece: tuple[str, str | None, str | None, str | None], names: Sequence[str]) -> str:
+    """One parsed piece of a text with its field named by position in ``names``."""
+    literal, name, spec, conversion = piece
+    literal = literal.replace("{", "{{").replace("}", "}}")
+    if name is None:
+        return literal
+    if "{" in (spec or ""):
+        raise ValueError("a nested field in a format spec")
+    first = _IDENTIFIER.match(name)
+    if first is None or name[first.end() : first.end() + 1] not in ("", ".", "["):
+        # "{}", "{0}" or an odd name: format_map's own error or reading, later
+        raise KeyError(name)
+    field = str(names.index(first.group())) + name[first.end() :]
+    if conversion:
+        field += "!" + conversion
+    if spec:
+        field += ":" + spec
+    return literal + "{" + field + "}"
 
 
 @functools.cache

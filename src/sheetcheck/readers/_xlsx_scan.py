@@ -33,11 +33,18 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from xml.sax.saxutils import unescape
 
 from sheetcheck.errors import InputError
 from sheetcheck.limits import Limits
 from sheetcheck.model import column_index
+
+
+def unescape(data: str, entities: dict[str, str]) -> str:
+    """xml.sax.saxutils.unescape, imported on first use (it imports urllib.request, ~20 ms)."""
+    from xml.sax.saxutils import unescape as unescape_xml
+
+    return unescape_xml(data, entities)
+
 
 _CHUNK = 1 << 20
 BACKSLASH = chr(92)

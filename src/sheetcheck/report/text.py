@@ -138,9 +138,47 @@ def _write_group(group: list[Issue], out: TextIO, data_sheet: str | None, whole:
 
 
 def _wrap(text: str, first: str, rest: str) -> str:
-    return (
-        textwrap.fill(
-            text, WIDTH, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+    """``text`` wrapped to WIDTH columns after the indents, as ``textwrap.fill`` wraps it
+    (without breaking on hyphens), and a newline."""
+    lines = _lines(text, WIDTH - len(first), WIDTH - len(rest))
+    if lines is None:
+        return (
+            textwrap.fill(
+                text, WIDTH, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+            )
+            + "\n"
         )
-        + "\n"
-    )
+    if not lines:
+        return "\n"
+    return "".join([(rest if n else first) + line + "\n" for n, line in enumerate(lines)])
+
+
+def _lines(text: str, first: int, rest: int) -> list[str] | None:
+    """textwrap's lines of ``text``, ``first`` columns wide and then ``rest``, found by slicing
+    at spaces instead of chunk by chunk. Only for words between single spaces, the usual
+    text: None for anything else (other whitespace, a space at either end or two together,
+    a word longer than its line, an indent as wide as the line), which textwrap wraps."""
+    if min(first, rest) < 1 or " ".join(text.split()) != text:
+        return None
+    lines: list[str] = []
+    pos, end = 0, len(text)
+    width = first
+    while end - pos > width:
+        edge = pos + width
+        if text[edge] == " ":  # a word ends at the edge
+            cut, resume = edge, edge + 1
+        elif text[edge - 1] == " ":  # a word starts at the edge
+            cut, resume = edge - 1, edge
+        else:  # the line ends before the word across the edge
+            cut = text.rfind(" ", pos, edge)
+            if cut < pos:
+                return None
+            resume = cut + 1
+        following = text.find(" ", resume)
+        if (end if following < 0 else following) - resume > width:
+            return None  # textwrap would start the long word on this line
+        lines.append(text[pos:cut])
+        pos, width = resume, rest
+    if pos < end:
+        lines.append(text[pos:])
+    return lines
