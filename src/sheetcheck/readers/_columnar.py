@@ -23,7 +23,9 @@ None and the caller reads the sheet the ordinary way. The fallbacks:
   text (numbers, dates, booleans, errors, formulas), or header texts fastexcel renames
   (duplicates, which it suffixes ``_1``);
 * any column whose cells are not all text, all numbers or all booleans (mixed types, dates,
-  times, durations, 1904 dates: fastexcel's strict type check refuses them);
+  times, durations, 1904 dates: fastexcel's strict type check refuses them), or a cell that
+  did not convert to its column's type (fastexcel takes text such as "N/A" for a null when it
+  infers the type, then reports the cell);
 * an error cell or a bare formula in the header row or outside the loaded rectangle;
 * the header row the checker finds is not row 1 (title rows above it).
 
@@ -56,8 +58,10 @@ MIN_PART_BYTES = 16 * MIB
 #: hundreds of MB, and the calamine path is the one the hostile-file limits are tuned for.
 MIN_ADDRESS_SPACE = 3 * GIB
 
-_Loaded = tuple[list[Any], Any] | None  # (fastexcel's column infos, the RecordBatch)
-_ALLOWED_DTYPES = frozenset({"string", "float", "boolean"})
+# (fastexcel's column infos, the RecordBatch, the (sheet row, column) of the cells that did
+# not convert to their column's type)
+_Loaded = tuple[list[Any], Any, set[tuple[int, int]]] | None
+_ALLOWED_DTYPES = frozenset({"string", "float", "boolean", "null"})
 _ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*)>(.*?)</(?:\w+:)?row>", re.DOTALL)
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
 _ATTR_R = re.compile(rb'\br="([A-Z]+)(\d+)"')
@@ -151,6 +155,10 @@ def _encode(array: Any) -> tuple[list[Any], Any, list[bool]]:
 
     Nulls and empty text index the last value, None; "counts as data" is build_table's test
     (anything but nothing or whitespace-only text)."""
+    if array.null_count == len(array):  # fastexcel's "null" type: a column with no values
+        import pyarrow as pa
+
+        return [None], pa.array([0] * len(array), pa.int32()), [False]
     encoded = array.dictionary_encode()
     values = _plain(encoded.dictionary.to_pylist())
     values.append(None)
@@ -183,12 +191,14 @@ def load(book: WorkbookReader, name: str, limits: Limits) -> ColumnarSheet | Non
     _remember_scan(book, name, sheet_scan)
     if loaded is None:
         return None
-    info, batch = loaded
+    info, batch, failed = loaded
     header = _header(info, header_cells)
     if header is None:
         return None
     placed = _placements(sheet_scan, len(header), batch.num_rows + 1)
-    if placed is None:
+    if placed is None or not failed.issubset(placed):
+        # a cell that did not fit its column's type and is not an Excel error the scan
+        # puts back: fastexcel takes text such as "N/A" for a null when it infers a type
         return None
     return ColumnarSheet(name, header, batch, placed)
 
@@ -295,18 +305,21 @@ def _first_row_cells(archive: Any, part: str) -> dict[int, bool] | None:
 @contextlib.contextmanager
 def _fastexcel_quiet() -> Iterator[None]:
     """fastexcel logs through Python logging ("falling back to string" for an empty column),
-    which would reach stderr through logging's last-resort handler: no library may write on
-    our stderr. Its Rust panics are kept off fd 2 the way calamine's are."""
+    which would reach stderr through logging's last-resort handler, or the application's
+    handlers: no library may write on our stderr. Its Rust panics are kept off fd 2 the way calamine's are."""
     from sheetcheck.readers._calamine import _rust_stderr_silenced
 
-    logger = logging.getLogger("fastexcel")
-    was = logger.disabled
-    logger.disabled = True
+    logger = logging.getLogger("fastexcel")  # it logs on child loggers, which propagate here
+    sink = logging.NullHandler()  # a handler, so that logging's last resort stays silent
+    propagate = logger.propagate
+    logger.addHandler(sink)
+    logger.propagate = False
     try:
         with _rust_stderr_silenced():
             yield
     finally:
-        logger.disabled = was
+        logger.propagate = propagate
+        logger.removeHandler(sink)
 
 
 def _load_arrow(fastexcel: Any, path: str, name: str) -> _Loaded:
@@ -317,7 +330,7 @@ def _load_arrow(fastexcel: Any, path: str, name: str) -> _Loaded:
             sheet = fastexcel.read_excel(path).load_sheet(
                 name, header_row=0, schema_sample_rows=None, dtype_coercion="strict"
             )
-            batch = sheet.to_arrow()
+            batch, errors = sheet.to_arrow_with_errors()
             columns = list(sheet.selected_columns)
     except fastexcel.FastExcelError:
         return None
@@ -327,7 +340,9 @@ def _load_arrow(fastexcel: Any, path: str, name: str) -> _Loaded:
         raise
     if any(c.dtype not in _ALLOWED_DTYPES for c in columns) or batch.num_columns != len(columns):
         return None
-    return columns, batch
+    cells = errors.errors if errors is not None else []
+    failed = {(row + 1, col + 1) for row, col in (e.position for e in cells)}
+    return columns, batch, failed
 
 
 def _header(columns: list[Any], cells: dict[int, bool]) -> list[CellValue] | None:
