@@ -127,6 +127,7 @@ class TestChosenCases:
             ([HEADER, [*PLAIN[1][:4], dt.date(2024, 6, 1), *PLAIN[1][5:]]], False),  # a date
             ([HEADER, PLAIN[1], ["x", "y", "Passed", "85"]], False),  # numbers and text mixed
             ([HEADER, PLAIN[1], ["x", "y", "Passed", "N/A"]], False),  # text fastexcel calls null
+            ([HEADER, PLAIN[1], ["x", "y", "Passed", "nan"]], False),  # text fastexcel calls NaN
             ([[*HEADER[:2], 2024, *HEADER[2:]], PLAIN[1]], False),  # a number in the header
             ([[*HEADER, HEADER[0]], PLAIN[1]], False),  # a repeated header text
             ([["#N/A", *HEADER[1:]], PLAIN[1]], False),  # an error cell in the header

@@ -25,7 +25,7 @@ None and the caller reads the sheet the ordinary way. The fallbacks:
 * any column whose cells are not all text, all numbers or all booleans (mixed types, dates,
   times, durations, 1904 dates: fastexcel's strict type check refuses them), or a cell that
   did not convert to its column's type (fastexcel takes text such as "N/A" for a null when it
-  infers the type, then reports the cell);
+  infers the type, then reports the cell), or a NaN (it parses the text "NaN" as a number);
 * an error cell or a bare formula in the header row or outside the loaded rectangle;
 * the header row the checker finds is not row 1 (title rows above it).
 
@@ -340,9 +340,17 @@ def _load_arrow(fastexcel: Any, path: str, name: str) -> _Loaded:
         raise
     if any(c.dtype not in _ALLOWED_DTYPES for c in columns) or batch.num_columns != len(columns):
         return None
+    if any(_has_nan(batch.column(j)) for j, c in enumerate(columns) if c.dtype == "float"):
+        return None  # the text "NaN" in a number column: fastexcel turns it into a number
     cells = errors.errors if errors is not None else []
     failed = {(row + 1, col + 1) for row, col in (e.position for e in cells)}
     return columns, batch, failed
+
+
+def _has_nan(array: Any) -> bool:
+    import pyarrow.compute as pc
+
+    return bool(pc.any(pc.is_nan(array)).as_py())
 
 
 def _header(columns: list[Any], cells: dict[int, bool]) -> list[CellValue] | None:
