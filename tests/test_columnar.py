@@ -7,11 +7,16 @@ reports (or the error lines) must be identical. Generated workbooks (hypothesis,
 openpyxl) cover text, numbers, booleans, empty and whitespace-only cells, blank rows, error
 cells, formulas without a value, and the cases that must fall back (dates, mixed columns,
 title rows above the header); the corpus covers what other producers write.
+
+Everything that may load pyarrow runs in a forked child (:func:`run_isolated`): once imported
+it maps hundreds of MB, and a later test's child with a 512 MB address-space limit, forked
+from this process, would start over its limit (tests/test_hostile.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,8 +36,8 @@ from sheetcheck.packs import load_pack
 from sheetcheck.readers import _columnar
 from sheetcheck.report.json_report import write_json
 
-pytest.importorskip("fastexcel")
-pytest.importorskip("pyarrow")
+if not all(importlib.util.find_spec(name) for name in ("fastexcel", "pyarrow")):
+    pytest.skip("the fast extra is not installed", allow_module_level=True)
 
 IMPORT_DATE = dt.date(2026, 11, 1)
 HEADER = [column.name for column in load_pack("enrollment-history").columns]
@@ -61,7 +66,12 @@ def _report(path: Path, template: str | None) -> tuple[str, bool]:
 
 
 def both_paths(path: Path, template: str | None = "enrollment-history") -> tuple[str, str, bool]:
-    """(reference report, columnar report, whether the columnar path was taken)."""
+    """(reference report, columnar report, whether the columnar path was taken), computed in
+    a forked child."""
+    return run_isolated(_both_paths_here, path, template, limits=DEFAULT_LIMITS)
+
+
+def _both_paths_here(path: Path, template: str | None) -> tuple[str, str, bool]:
     saved = _columnar.enabled, _columnar.MIN_PART_BYTES
     try:
         _columnar.enabled = False
@@ -146,7 +156,8 @@ class TestChosenCases:
         assert report == reference
 
     def test_small_sheets_stay_on_the_calamine_path(self, tmp_path: Path) -> None:
-        _, used = _report(_book(tmp_path / "t.xlsx", PLAIN), "enrollment-history")
+        path = _book(tmp_path / "t.xlsx", PLAIN)
+        _, used = run_isolated(_report, path, "enrollment-history", limits=DEFAULT_LIMITS)
         assert not used
 
     def test_a_low_address_space_limit_keeps_pyarrow_out(self, monkeypatch: Any) -> None:
@@ -203,16 +214,19 @@ def workbooks(draw: st.DrawFn) -> list[list[Any]]:
 
 
 @settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=70, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(rows=workbooks(), detect=st.booleans())
 def test_generated_workbooks_give_the_same_report(
     tmp_path_factory: pytest.TempPathFactory, rows: list[list[Any]], detect: bool
 ) -> None:
     path = _book(tmp_path_factory.mktemp("gen") / "t.xlsx", rows)
-    reference, report, _used = both_paths(path, None if detect else "enrollment-history")
+    template = None if detect else "enrollment-history"
+    reference, report, _used, differences = run_isolated(
+        _compared, path, template, limits=DEFAULT_LIMITS
+    )
     assert report == reference
-    assert _sheets_both_ways(path)[1] == []  # the grid and the Table too, header found or not
+    assert differences == []  # the grid and the Table too, header found or not
 
 
 def test_generated_workbooks_mostly_take_the_columnar_path(
@@ -221,7 +235,7 @@ def test_generated_workbooks_mostly_take_the_columnar_path(
     """Guard against the property above passing because nothing went through Arrow."""
     taken: list[bool] = []
 
-    @settings(max_examples=20, deadline=None, database=None)
+    @settings(max_examples=12, deadline=None, database=None)
     @given(rows=workbooks())
     def run(rows: list[list[Any]]) -> None:
         taken.append(both_paths(_book(tmp_path_factory.mktemp("gen") / "t.xlsx", rows))[2])
@@ -277,8 +291,12 @@ def _fields(table: Any) -> tuple[Any, ...]:
     )
 
 
-def _in_child(path: Path) -> tuple[str, str, bool]:
-    return both_paths(path, None)
+def _compared(path: Path, template: str | None) -> tuple[str, str, int, list[str]]:
+    """In one child: (reference report, columnar report, sheets read through Arrow, how
+    those sheets differ from the calamine reader's)."""
+    reference, report, _used = _both_paths_here(path, template)
+    used, differences = _sheets_both_ways(path)
+    return reference, report, used, differences
 
 
 CORPUS_BOOKS = list(_corpus_books())
@@ -286,25 +304,18 @@ CORPUS_BOOKS = list(_corpus_books())
 
 @pytest.mark.skipif(not CORPUS_BOOKS, reason="the corpus is not present")
 def test_corpus_workbooks_give_the_same_report() -> None:
-    """Every xlsx/xlsm of the corpus, each in a memory-limited child (some are hostile)."""
-    for path in CORPUS_BOOKS:
-        try:
-            reference, report, _taken = run_isolated(_in_child, path, limits=DEFAULT_LIMITS)
-        except SheetcheckError:
-            continue  # the child itself failed (a memory or time bomb): nothing to compare
-        assert report == reference, path.name
-
-
-@pytest.mark.skipif(not CORPUS_BOOKS, reason="the corpus is not present")
-def test_corpus_sheets_read_the_same_through_arrow() -> None:
-    """Every sheet of the corpus's xlsx/xlsm files that the columnar reader accepts gives
-    the calamine reader's top rows and build_table's Table, header on row 1 or not."""
+    """Every xlsx/xlsm of the corpus, each in a memory-limited child (some are hostile): the
+    same report (template found from the header), and every sheet the columnar reader accepts
+    gives the calamine reader's top rows and build_table's Table, header on row 1 or not."""
     used = 0
     for path in CORPUS_BOOKS:
         try:
-            taken, differences = run_isolated(_sheets_both_ways, path, limits=DEFAULT_LIMITS)
+            reference, report, taken, differences = run_isolated(
+                _compared, path, None, limits=DEFAULT_LIMITS
+            )
         except SheetcheckError:
-            continue
+            continue  # the child itself failed (a memory or time bomb): nothing to compare
+        assert report == reference, path.name
         assert differences == [], path.name
         used += taken
     assert used >= 5, f"only {used} corpus sheets went through Arrow"
@@ -316,3 +327,11 @@ def test_fastexcel_warnings_stay_off_stderr(tmp_path: Path, capfd: Any) -> None:
     _reference, _report_text, used = both_paths(path)
     assert used
     assert capfd.readouterr().err == ""
+
+
+def test_pyarrow_stays_out_of_the_test_process() -> None:
+    """The tests above load it only in children (see the module's docstring)."""
+    import sys
+
+    assert "pyarrow" not in sys.modules
+    assert "fastexcel" not in sys.modules
