@@ -160,13 +160,22 @@ class TestChosenCases:
         _, used = run_isolated(_report, path, "enrollment-history", limits=DEFAULT_LIMITS)
         assert not used
 
-    def test_a_low_address_space_limit_keeps_pyarrow_out(self, monkeypatch: Any) -> None:
-        monkeypatch.setattr(_columnar, "MIN_ADDRESS_SPACE", float("inf"))
+    @pytest.mark.parametrize(
+        ("limit", "part_mb", "columnar"),
+        [
+            (512, 20, False),  # the hostile-file tests' children
+            (4096, 20, True),  # the default limit, a 50,000-row sheet
+            (4096, 400, True),  # the default limit, 1,048,575 rows x 7 columns
+            (4096, 800, False),  # twice as wide: the calamine path needs less
+        ],
+    )
+    def test_the_address_space_limit_decides(
+        self, monkeypatch: Any, limit: int, part_mb: int, columnar: bool
+    ) -> None:
         import resource
 
-        if resource.getrlimit(resource.RLIMIT_AS)[0] == resource.RLIM_INFINITY:
-            monkeypatch.setattr(resource, "getrlimit", lambda _which: (2**40, 2**40))
-        assert not _columnar._address_space_ok()
+        monkeypatch.setattr(resource, "getrlimit", lambda _which: (limit * 2**20, limit * 2**20))
+        assert _columnar._address_space_ok(part_mb * 2**20) is columnar
 
 
 # Cells of one column: mostly one kind, so that most examples take the columnar path, and

@@ -18,7 +18,8 @@ None and the caller reads the sheet the ordinary way. The fallbacks:
 * not an xlsx/xlsm file read from disk as it is (decrypted or converted in memory);
 * the sheet part is smaller than ``MIN_PART_BYTES``, is missing, or declares a box over the
   limits (the calamine path scans such sheets before anything parses them);
-* the process's address-space limit is under ``MIN_ADDRESS_SPACE`` (pyarrow maps a lot);
+* the process's address-space limit is under what the sheet may need through Arrow
+  (``ADDRESS_SPACE_BASE`` plus ``ADDRESS_SPACE_PER_PART_BYTE`` per byte of sheet XML);
 * the first row is not a plain header: not sheet row 1, no text in A1, a cell that is not
   text (numbers, dates, booleans, errors, formulas), or header texts fastexcel renames
   (duplicates, which it suffixes ``_1``);
@@ -54,9 +55,13 @@ if TYPE_CHECKING:
 enabled = True
 #: Worksheet parts at least this big once inflated are read through Arrow.
 MIN_PART_BYTES = 16 * MIB
-#: Below this address-space limit (RLIMIT_AS) pyarrow is not loaded: its import alone maps
-#: hundreds of MB, and the calamine path is the one the hostile-file limits are tuned for.
-MIN_ADDRESS_SPACE = 3 * GIB
+#: The address space (what RLIMIT_AS limits) the columnar path may need for a sheet part of
+#: N bytes: BASE + PER_PART_BYTE * N. Measured peaks (VmPeak): 1.36 GB for a 37 MB part
+#: (100,000 rows), 2.0 GB for a 396 MB part (1,048,575 rows x 7), against 0.79 GB for the
+#: calamine path; pyarrow's allocator (mimalloc) reserves about 1 GB as soon as it is used.
+#: Under a tighter limit the calamine path reads the sheet and pyarrow is never imported.
+ADDRESS_SPACE_BASE = 3 * GIB // 2
+ADDRESS_SPACE_PER_PART_BYTE = 4
 
 # (fastexcel's column infos, the RecordBatch, the (sheet row, column) of the cells that did
 # not convert to their column's type)
@@ -239,24 +244,25 @@ def _source(book: WorkbookReader, name: str) -> tuple[Any, str, bool] | None:
     part = book._parts.get(name, "")
     if archive is None or not part or book._inspection.content is not None:
         return None
-    if name in book._charts or not _address_space_ok():
+    if name in book._charts:
         return None
     try:
         size = archive.getinfo(part).file_size
     except KeyError:
         return None
-    if size < MIN_PART_BYTES:
+    if size < MIN_PART_BYTES or not _address_space_ok(size):
         return None
     return archive, part, not book._declares_huge_box(part)
 
 
-def _address_space_ok() -> bool:
+def _address_space_ok(part_bytes: int) -> bool:
     try:
         import resource
     except ImportError:  # pragma: no cover - not on Windows
         return True
     soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
-    return soft == resource.RLIM_INFINITY or soft >= MIN_ADDRESS_SPACE
+    needed = ADDRESS_SPACE_BASE + ADDRESS_SPACE_PER_PART_BYTE * part_bytes
+    return soft == resource.RLIM_INFINITY or soft >= needed
 
 
 def _remember_scan(book: WorkbookReader, name: str, scan: SheetScan) -> None:
