@@ -138,6 +138,8 @@ class TestChosenCases:
             ([HEADER, PLAIN[1], ["x", "y", "Passed", "85"]], False),  # numbers and text mixed
             ([HEADER, PLAIN[1], ["x", "y", "Passed", "N/A"]], False),  # text fastexcel calls null
             ([HEADER, PLAIN[1], ["x", "y", "Passed", "nan"]], False),  # text fastexcel calls NaN
+            ([HEADER, PLAIN[1], ["x", "y", "Passed", True]], False),  # a boolean among numbers
+            ([HEADER, PLAIN[1], ["x", "y", "Passed", None, True]], False),  # among text
             ([[*HEADER[:2], 2024, *HEADER[2:]], PLAIN[1]], False),  # a number in the header
             ([[*HEADER, HEADER[0]], PLAIN[1]], False),  # a repeated header text
             ([["#N/A", *HEADER[1:]], PLAIN[1]], False),  # an error cell in the header
@@ -187,14 +189,8 @@ NUMBER = st.sampled_from([0, 85, 120, -1, 2.5, 1e20])
 BOOL = st.booleans()
 ODD = st.sampled_from(
     [
-        "#N/A",
-        "#DIV/0!",
-        "=A1+1",
-        dt.date(2024, 6, 1),
-        dt.datetime(2024, 6, 1, 9),
-        "N/A",
-        "NaN",
-        "null",
+        *("#N/A", "#DIV/0!", "=A1+1", "N/A", "NaN", "null", True),
+        *(dt.date(2024, 6, 1), dt.datetime(2024, 6, 1, 9)),
     ]
 )
 
