@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import operator
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -132,7 +133,7 @@ class ColumnarSheet:
         columns: list[Sequence[CellValue]] = []
         for values, indices in encoded:
             chosen = indices if every_row else indices.take(kept)
-            columns.append(tuple(map(values.__getitem__, chosen.to_pylist())))
+            columns.append(_gather(values, chosen.to_pylist()))
         rows = kept.to_pylist()
         if placed:
             where = {k: n for n, k in enumerate(rows)}
@@ -148,6 +149,14 @@ class ColumnarSheet:
             row_numbers=[k + 2 for k in rows],
             columns=columns if header else [],
         )
+
+
+def _gather(values: list[Any], indices: list[int]) -> tuple[Any, ...]:
+    """``tuple(values[k] for k in indices)`` in one C call (itemgetter takes about half the
+    time of ``tuple(map(values.__getitem__, indices))``)."""
+    if len(indices) > 1:
+        return operator.itemgetter(*indices)(values)
+    return tuple(values[k] for k in indices)
 
 
 def _plain(values: list[Any]) -> list[Any]:
