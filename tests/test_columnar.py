@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CORPUS, write_xlsx
+from conftest import CORPUS, write_book, write_xlsx
 from sheetcheck.checker import CheckOptions, check_file
 from sheetcheck.errors import SheetcheckError
 from sheetcheck.isolate import run_isolated
@@ -69,6 +69,23 @@ def both_paths(path: Path, template: str | None = "enrollment-history") -> tuple
     """(reference report, columnar report, whether the columnar path was taken), computed in
     a forked child."""
     return run_isolated(_both_paths_here, path, template, limits=DEFAULT_LIMITS)
+
+
+def _sheets_calamine_read(path: Path) -> list[str]:
+    """The sheets the calamine reader read while the columnar path checked ``path``."""
+    from sheetcheck.readers._calamine import CalamineReader
+
+    read: list[str] = []
+    real_read = CalamineReader.read_sheet
+
+    def spy(self: CalamineReader, name: str, nrows: int | None = None) -> Any:
+        read.append(name)
+        return real_read(self, name, nrows)
+
+    CalamineReader.read_sheet = spy  # type: ignore[method-assign]  # a child: never undone
+    _columnar.MIN_PART_BYTES = 0
+    check_file(path, CheckOptions(import_date=IMPORT_DATE))
+    return read
 
 
 def _both_paths_here(path: Path, template: str | None) -> tuple[str, str, bool]:
@@ -156,6 +173,16 @@ class TestChosenCases:
         reference, report, used = both_paths(_book(tmp_path / "t.xlsx", PLAIN), None)
         assert used
         assert report == reference
+
+    def test_a_sheet_without_header_is_not_parsed_twice(self, tmp_path: Path) -> None:
+        """A big first sheet with no header: its top rows, read through Arrow, say so, and
+        calamine never parses it; the next sheet is the one checked."""
+        other = [["Name", "Value"], *(["x", 1.5] for _ in range(5))]
+        path = write_book(tmp_path / "t.xlsx", {"Raw": other, "Enrollments": PLAIN[:3]})
+        reference, report, used = both_paths(path, None)
+        assert report == reference
+        assert used
+        assert run_isolated(_sheets_calamine_read, path, limits=DEFAULT_LIMITS) == []
 
     def test_small_sheets_stay_on_the_calamine_path(self, tmp_path: Path) -> None:
         path = _book(tmp_path / "t.xlsx", PLAIN)

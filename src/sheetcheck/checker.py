@@ -324,7 +324,10 @@ def _locate(
     for name in names:
         found = _columnar_table(book, name, candidates, window, limits)
         if found is not None:
-            return found
+            match, table = found
+            if match is None or table is None:
+                continue  # its top rows, read exactly through Arrow, hold no header
+            return match, table
         match = _best_match(candidates, book.read_sheet(name, nrows=window))
         if match is not None:
             grid = book.read_sheet(name)  # the header search read only the top rows
@@ -348,10 +351,11 @@ def _columnar_table(
     candidates: Sequence[RulePack],
     window: int,
     limits: Limits | None,
-) -> tuple[HeaderMatch, Table] | None:
-    """The sheet's match and table read through Arrow (:mod:`.readers._columnar`), or None
-    when the ordinary path must read it: not a big xlsx sheet, no ``fast`` extra, anything
-    the columnar reader cannot reproduce exactly, or a header that is not on row 1."""
+) -> tuple[HeaderMatch | None, Table | None] | None:
+    """The sheet's match and table read through Arrow (:mod:`.readers._columnar`); (None,
+    None) when its top rows hold no header (the next sheet is tried without parsing this one
+    again); None when the ordinary path must read it: not a big xlsx sheet, no ``fast`` extra,
+    anything the columnar reader cannot reproduce exactly, or a header that is not on row 1."""
     if book.format not in ("xlsx", "xlsm") or type(book).__name__ != "CalamineReader":
         return None  # the Excel front end's and Pyodide's books never load the module
     from .limits import DEFAULT_LIMITS
@@ -361,7 +365,9 @@ def _columnar_table(
     if sheet is None:
         return None
     match = _best_match(candidates, sheet.top(window))
-    if match is None or match.offset != 0:
+    if match is None:
+        return None, None
+    if match.offset != 0:
         return None
     return match, sheet.table()
 
