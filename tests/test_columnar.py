@@ -190,20 +190,23 @@ class TestChosenCases:
         assert not used
 
     @pytest.mark.parametrize(
-        ("limit", "part_mb", "columnar"),
+        ("limit_mb", "used_mb", "part_mb", "columnar"),
         [
-            (512, 20, False),  # the hostile-file tests' children
-            (4096, 20, True),  # the default limit, a 50,000-row sheet
-            (4096, 400, True),  # the default limit, 1,048,575 rows x 7 columns
-            (4096, 800, False),  # twice as wide: the calamine path needs less
+            (512, 250, 20, False),  # the hostile-file tests' children
+            (4096, 250, 20, True),  # the default limit, a 50,000-row sheet
+            (4096, 250, 400, True),  # the default limit, 1,048,575 rows x 7 columns
+            (4096, 250, 800, False),  # twice as wide: the calamine path needs less
+            (4096, 1400, 400, False),  # a reused pool worker that maps 1.4 GB already
         ],
     )
     def test_the_address_space_limit_decides(
-        self, monkeypatch: Any, limit: int, part_mb: int, columnar: bool
+        self, monkeypatch: Any, limit_mb: int, used_mb: int, part_mb: int, columnar: bool
     ) -> None:
         import resource
 
-        monkeypatch.setattr(resource, "getrlimit", lambda _which: (limit * 2**20, limit * 2**20))
+        limit = limit_mb * 2**20
+        monkeypatch.setattr(resource, "getrlimit", lambda _which: (limit, limit))
+        monkeypatch.setattr(_columnar, "_address_space_used", lambda: used_mb * 2**20)
         assert _columnar._address_space_ok(part_mb * 2**20) is columnar
 
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import operator
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -271,7 +272,17 @@ def _address_space_ok(part_bytes: int) -> bool:
         return True
     soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
     needed = ADDRESS_SPACE_BASE + ADDRESS_SPACE_PER_PART_BYTE * part_bytes
-    return soft == resource.RLIM_INFINITY or soft >= needed
+    # what this process already maps counts against the limit (a reused pool worker)
+    return soft == resource.RLIM_INFINITY or soft - _address_space_used() >= needed
+
+
+def _address_space_used() -> int:
+    """This process's virtual size in bytes; 0 where unknown."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _remember_scan(book: WorkbookReader, name: str, scan: SheetScan) -> None:
