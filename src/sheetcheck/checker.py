@@ -175,9 +175,7 @@ def check_book(book: WorkbookReader, pack: RulePack | None, options: CheckOption
     sheets over as a :class:`~sheetcheck.readers._memory.GridWorkbook`) both come here, so
     template detection, header search, related sheets, rules and import date are one code.
     """
-    match, grid = _locate(book, pack, options.sheet)
-    table = build_table(grid, match.offset)
-    del grid  # the Table holds what is needed; let the rest go before the engine runs
+    match, table = _locate(book, pack, options.sheet, options.limits)
     context = Context(
         import_date=options.import_date or dt.date.today(),
         related=_related_tables(match.pack, book, options),
@@ -279,8 +277,7 @@ def _related_tables(
             tables[name] = read_ilr(path, options.limits).table
             continue
         with open_workbook(path, options.limits) as other:
-            match, grid = _locate(other, sub, None)
-            tables[name] = build_table(grid, match.offset)
+            _match, tables[name] = _locate(other, sub, None, options.limits)
             tables[name].source = os.path.basename(path)
     return tables
 
@@ -307,9 +304,10 @@ def check_grid(
 
 
 def _locate(
-    book: WorkbookReader, pack: RulePack | None, sheet: str | None
-) -> tuple[HeaderMatch, SheetGrid]:
-    """The sheet and header row to check: the first sheet with a matching header."""
+    book: WorkbookReader, pack: RulePack | None, sheet: str | None, limits: Limits | None
+) -> tuple[HeaderMatch, Table]:
+    """The sheet and header row to check, the first sheet with a matching header, and its
+    table (a big xlsx sheet read through Arrow when the ``fast`` extra is installed)."""
     if sheet is not None and sheet not in book.sheet_names:
         kind = dict(book.skipped_sheets).get(sheet)
         if kind is not None:
@@ -324,9 +322,16 @@ def _locate(
     candidates = [pack] if pack is not None else [load_pack(n) for n in bundled_pack_names()]
     window = max(p.header_search_rows for p in candidates)
     for name in names:
+        found = _columnar_table(book, name, candidates, window, limits)
+        if found is not None:
+            match, table = found
+            if match is None or table is None:
+                continue  # its top rows, read exactly through Arrow, hold no header
+            return match, table
         match = _best_match(candidates, book.read_sheet(name, nrows=window))
         if match is not None:
-            return match, book.read_sheet(name)  # the header search read only the top rows
+            grid = book.read_sheet(name)  # the header search read only the top rows
+            return match, build_table(grid, match.offset)
     if not names:
         raise InputError(book.path, "the workbook has no sheets")
     error = _no_header(book.path, pack)
@@ -338,6 +343,33 @@ def _locate(
             error.advice,
         )
     raise error
+
+
+def _columnar_table(
+    book: WorkbookReader,
+    name: str,
+    candidates: Sequence[RulePack],
+    window: int,
+    limits: Limits | None,
+) -> tuple[HeaderMatch | None, Table | None] | None:
+    """The sheet's match and table read through Arrow (:mod:`.readers._columnar`); (None,
+    None) when its top rows hold no header (the next sheet is tried without parsing this one
+    again); None when the ordinary path must read it: not a big xlsx sheet, no ``fast`` extra,
+    anything the columnar reader cannot reproduce exactly, or a header that is not on row 1."""
+    if book.format not in ("xlsx", "xlsm") or type(book).__name__ != "CalamineReader":
+        return None  # the Excel front end's and Pyodide's books never load the module
+    from .limits import DEFAULT_LIMITS
+    from .readers import _columnar
+
+    sheet = _columnar.load(book, name, limits or DEFAULT_LIMITS)
+    if sheet is None:
+        return None
+    match = _best_match(candidates, sheet.top(window))
+    if match is None:
+        return None, None
+    if match.offset != 0:
+        return None
+    return match, sheet.table()
 
 
 def _best_match(packs: Sequence[RulePack], grid: SheetGrid) -> HeaderMatch | None:
