@@ -184,6 +184,34 @@ class TestChosenCases:
         assert used
         assert run_isolated(_sheets_calamine_read, path, limits=DEFAULT_LIMITS) == []
 
+    def test_a_stray_far_cell_is_refused_before_fastexcel_parses(self, tmp_path: Path) -> None:
+        """A sheet that declares its data's box (A1 to row 4) and holds a value at XFD1048576: fastexcel's calamine
+        sizes the sheet at 17 billion cells and aborts the process, so the scan must refuse it
+        first (it once ran on a thread beside fastexcel's load when the dimension looked
+        small, and the child died of SIGABRT)."""
+        from openpyxl.utils import get_column_letter
+
+        from hostile import generate as g
+
+        def cell(ref: str, text: str) -> str:
+            return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+        letters = [get_column_letter(n) for n in range(1, len(HEADER) + 1)]
+        rows = '<row r="1">' + "".join(
+            cell(f"{c}1", h) for c, h in zip(letters, HEADER, strict=True)
+        )
+        rows += "</row>"
+        for n in (2, 3, 4):
+            rows += f'<row r="{n}">' + "".join(cell(f"{c}{n}", "x") for c in letters) + "</row>"
+        rows += '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+        path = g.write_xlsx_parts(
+            tmp_path / "far.xlsx", [("S", g.sheet_xml(rows, f"A1:{letters[-1]}4"))]
+        )
+        reference, report, _used = both_paths(path)
+        assert reference.startswith("error: ")
+        assert "A1:XFD1048576" in reference
+        assert report == reference
+
     def test_small_sheets_stay_on_the_calamine_path(self, tmp_path: Path) -> None:
         path = _book(tmp_path / "t.xlsx", PLAIN)
         _, used = run_isolated(_report, path, "enrollment-history", limits=DEFAULT_LIMITS)

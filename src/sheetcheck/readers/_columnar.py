@@ -6,8 +6,9 @@ once inflated) this module reads it with fastexcel into Arrow instead, dictionar
 column so that repeated values become one shared Python object, and builds the
 :class:`~sheetcheck.model.Table` straight from the columns. The Excel error cells and the
 formulas saved without a value still come from the streaming XML scan
-(:func:`~sheetcheck.readers._xlsx_scan.scan_sheet`), run on a thread while fastexcel parses
-(fastexcel releases the GIL while it loads).
+(:func:`~sheetcheck.readers._xlsx_scan.scan_sheet`), run before fastexcel parses: a stray cell
+at XFD1048576 (whatever ``<dimension>`` claims) makes calamine, inside fastexcel too, size the
+sheet at 17 billion cells and abort the process, so the scan refuses such a sheet first.
 
 The result must be exactly what the calamine path (:mod:`._calamine`, then
 :func:`sheetcheck.tables.build_table`) makes of the same sheet; property tests check it on
@@ -16,8 +17,7 @@ None and the caller reads the sheet the ordinary way. The fallbacks:
 
 * the ``fast`` extra (fastexcel, pyarrow) is not installed, or ``enabled`` is False;
 * not an xlsx/xlsm file read from disk as it is (decrypted or converted in memory);
-* the sheet part is smaller than ``MIN_PART_BYTES``, is missing, or declares a box over the
-  limits (the calamine path scans such sheets before anything parses them);
+* the sheet part is smaller than ``MIN_PART_BYTES`` or is missing;
 * the process's address-space limit is under what the sheet may need through Arrow
   (``ADDRESS_SPACE_BASE`` plus ``ADDRESS_SPACE_PER_PART_BYTE`` per byte of sheet XML);
 * the first row is not a plain header: not sheet row 1, no text in A1, a cell that is not
@@ -41,8 +41,7 @@ import logging
 import operator
 import os
 import re
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sheetcheck.limits import GIB, MIB, Limits
@@ -187,7 +186,7 @@ def load(book: WorkbookReader, name: str, limits: Limits) -> ColumnarSheet | Non
     source = _source(book, name)
     if source is None:
         return None
-    archive, part, declared_ok = source
+    archive, part = source
     header_cells = _first_row_cells(archive, part)
     if header_cells is None:
         return None
@@ -196,13 +195,9 @@ def load(book: WorkbookReader, name: str, limits: Limits) -> ColumnarSheet | Non
         import pyarrow  # noqa: F401  (to_arrow needs it; a missing one is a fallback)
     except ImportError:
         return None
-    if declared_ok:
-        sheet_scan, loaded = _scan_while(
-            book.path, archive, part, limits, lambda: _load_arrow(fastexcel, book.path, name)
-        )
-    else:  # no trustworthy <dimension>: the scan checks the box before anything parses
-        sheet_scan = scan_sheet(book.path, archive, part, limits)
-        loaded = _load_arrow(fastexcel, book.path, name)
+    # the scan checks the box before anything parses (see the module docstring)
+    sheet_scan = scan_sheet(book.path, archive, part, limits)
+    loaded = _load_arrow(fastexcel, book.path, name)
     _remember_scan(book, name, sheet_scan)
     if loaded is None:
         return None
@@ -218,33 +213,8 @@ def load(book: WorkbookReader, name: str, limits: Limits) -> ColumnarSheet | Non
     return ColumnarSheet(name, header, batch, placed)
 
 
-def _scan_while(
-    path: str, archive: Any, part: str, limits: Limits, load: Callable[[], _Loaded]
-) -> tuple[SheetScan, _Loaded]:
-    """The XML scan on a thread while fastexcel loads the sheet (``load``). fastexcel
-    releases the GIL while it parses: measured at 1M rows with the other core idle, 5.2 s
-    wall for 7.5 s CPU (scan 2.4 s + load 5.2 s one after the other)."""
-    outcome: dict[str, Any] = {}
-
-    def scan() -> None:
-        try:
-            outcome["scan"] = scan_sheet(path, archive, part, limits)
-        except BaseException as exc:  # handed to the main thread
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=scan, name="sheetcheck-scan", daemon=True)
-    thread.start()
-    try:
-        loaded = load()
-    finally:
-        thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["scan"], loaded
-
-
-def _source(book: WorkbookReader, name: str) -> tuple[Any, str, bool] | None:
-    """(open archive, worksheet part, its declared box is within the limits) when ``book`` is
+def _source(book: WorkbookReader, name: str) -> tuple[Any, str] | None:
+    """(open archive, worksheet part) when ``book`` is
     an xlsx/xlsm file on disk, read by calamine, whose sheet ``name`` is big enough."""
     from sheetcheck.readers._calamine import CalamineReader
 
@@ -262,7 +232,7 @@ def _source(book: WorkbookReader, name: str) -> tuple[Any, str, bool] | None:
         return None
     if size < MIN_PART_BYTES or not _address_space_ok(size):
         return None
-    return archive, part, not book._declares_huge_box(part)
+    return archive, part
 
 
 def _address_space_ok(part_bytes: int) -> bool:
