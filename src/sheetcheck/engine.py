@@ -13,6 +13,7 @@ import datetime as dt
 import difflib
 import functools
 import itertools
+import operator
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -110,6 +111,11 @@ class TableView:
     def json(self, column: str) -> list[Any]:
         """Per table row: the normalized value (None when empty)."""
         return self._checker.json(column)
+
+    def folded(self, column: str) -> list[Any]:
+        """Per table row: the normalized value, text folded (case and repeated spaces do not
+        count); computed once per column, whichever checks compare it."""
+        return self._checker.folded(column)
 
     def raw(self, column: str) -> Sequence[CellValue]:
         return self._checker.raw(column)
@@ -266,6 +272,7 @@ class _TableChecker:
         self.norms: dict[str, list[Norm | None]] = {}
         self._typed: dict[str, list[Any]] = {}
         self._json: dict[str, list[Any]] = {}
+        self._folded: dict[str, list[Any]] = {}
         self._fix_normalizers: dict[str, _ValueNormalizer] = {}
         self.issues: list[Issue] = []
         self._rules: dict[str, tuple[Any, _RuleText]] = {}
@@ -284,6 +291,11 @@ class _TableChecker:
         if column not in self._json:
             self._json[column] = [n.json if n is not None else None for n in self.norms[column]]
         return self._json[column]
+
+    def folded(self, column: str) -> list[Any]:
+        if column not in self._folded:
+            self._folded[column] = list(map(_FoldMemo().__getitem__, self.json(column)))
+        return self._folded[column]
 
     def cell(self, column: str | None, index: int) -> str:
         if self.table.locate is not None:
@@ -653,7 +665,8 @@ def _row_verdicts(
 
 def _accepted_rows(checker: _TableChecker, when: RowRule) -> list[int]:
     """Indexes of the rows a check's ``when`` condition accepts."""
-    return [i for i, errors in enumerate(_row_verdicts(checker, [when])) if not errors]
+    verdicts = _row_verdicts(checker, [when])
+    return list(itertools.compress(itertools.count(), map(operator.not_, verdicts)))
 
 
 def _row_errors(
@@ -689,6 +702,14 @@ class _Memo(dict[Any, Any]):
     def __missing__(self, key: Any) -> Any:
         value = self[key] = self.make(key)
         return value
+
+
+class _FoldMemo(dict[Any, Any]):
+    """Text folded as :func:`fold_text` folds it, other values as they are; once per value."""
+
+    def __missing__(self, value: Any) -> Any:
+        folded = self[value] = fold_text(value) if value.__class__ is str else value
+        return folded
 
 
 class _ValueNormalizer:
