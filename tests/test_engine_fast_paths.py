@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from conftest import require_corpus
 from enrollment import IMPORT_DATE, table
-from sheetcheck import engine
+from sheetcheck import compiled, engine
 from sheetcheck.checker import CheckOptions, check_file
 from sheetcheck.engine import Context, check_table
 from sheetcheck.errors import SheetcheckError
@@ -78,6 +78,31 @@ def reference_folded(self: Any, column: str) -> list[Any]:
 REFERENCE_FUNCTIONS = {"duplicate-rows": reference_duplicate_rows}
 
 
+def reference_compile(schema: Any) -> Any:
+    """The compiled column schema as it was: the failing paths collected for every value."""
+    try:
+        return compiled._compile(schema)
+    except compiled.Unsupported:
+        return None
+
+
+def reference_findings(self: Any, json: Any) -> tuple[Finding, ...]:
+    """_ValueNormalizer._findings as it was (no early return for a passing value)."""
+    found: dict[str, dict[str, Any]] = {}
+    for path in self.validate(json):
+        annotation = self._annotations.get(path)
+        if annotation is None:
+            annotation = self._annotations[path] = engine._annotation_for(self.col.schema, path)
+        rule, params = annotation[0], dict(annotation[1])
+        rule = rule or self.col.rule or ""
+        if rule in found:
+            continue
+        if self.col.enum is not None and self.col.fix is None and path and path[-1] == "enum":
+            params = {**params, **engine._enum_suggestion(json, self.col.enum)}
+        found[rule] = params
+    return tuple(Finding(rule=rule, params=params) for rule, params in found.items())
+
+
 def reference_accepted_rows(checker: Any, when: Any) -> list[int]:
     return [i for i, errors in enumerate(engine._row_verdicts(checker, [when])) if not errors]
 
@@ -106,6 +131,9 @@ def use_reference(patch: pytest.MonkeyPatch) -> None:
     """The engine as it was before its fast paths."""
     patch.setattr(engine._TableChecker, "_table_check", reference_table_check)
     patch.setattr(engine._TableChecker, "folded", reference_folded)
+    patch.setattr(engine._ValueNormalizer, "column", reference_column)
+    patch.setattr(engine, "compile_value_schema", reference_compile)
+    patch.setattr(engine._ValueNormalizer, "_findings", reference_findings)
 
 
 # --------------------------------------------------------------------------- whole reports
@@ -264,3 +292,146 @@ def test_duplicate_rows_over_shared_folded_columns(
         assert fast == list(reference_duplicate_rows(view, args, checker.context))
     if fold:
         assert checker.folded("Login ID") is checker.folded("Login ID"), "computed once"
+
+
+# --------------------------------------------------------------------------- column values
+
+
+def reference_column(self: Any, raw: Sequence[Any]) -> list[Any]:
+    """_ValueNormalizer.column as it was: every cell's type looked at first."""
+    if bool in set(map(type, raw)):
+        typed = self._typed_memo = {(type(None), None): None, (str, ""): None}
+
+        def by_type(value: Any) -> Any:
+            key = (value.__class__, value)
+            if key not in typed:
+                typed[key] = self.one(value)
+            return typed[key]
+
+        return list(map(by_type, raw))
+    memo = self._memo = engine._Memo(self.one)
+    return list(map(memo.__getitem__, raw))
+
+
+def _shape(norm: Any) -> Any:
+    return None if norm is None else (repr(norm.json), repr(norm.typed), norm.findings)
+
+
+_NUMBERS = st.sampled_from([0, 1, 2, 0.0, 1.0, -0.0, 2.0, True, False, None, "", "1", " 1 ", "x"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cells=st.lists(st.one_of(_NUMBERS, _CELLS), max_size=12),
+    name=st.sampled_from([c.name for c in load_pack("enrollment-history").columns]),
+)
+def test_column_values_with_booleans_and_numbers(cells: list[Any], name: str) -> None:
+    """TRUE never borrows the verdict of 1 (nor 1 of TRUE); the types are only scanned when
+    the memo holds 0 or 1. Every cell gets what the former code gave it, shared the same way."""
+    col = load_pack("enrollment-history").column(name)
+    fast = engine._ValueNormalizer(col)
+    reference = engine._ValueNormalizer(col)
+    mine, theirs = fast.column(cells), reference_column(reference, cells)
+    assert [_shape(n) for n in mine] == [_shape(n) for n in theirs]
+    shared = [[a is b for b in mine] for a in mine]
+    assert shared == [[a is b for b in theirs] for a in theirs]
+    assert sorted(map(repr, map(_shape, fast.distinct()))) == sorted(
+        map(repr, map(_shape, reference.distinct()))
+    )
+
+
+def test_a_column_without_0_or_1_is_not_scanned_for_booleans(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The per-cell type scan (a pass over a million cells) is left out when no cell can have
+    borrowed a boolean's verdict."""
+    looked_at: list[Any] = []
+
+    def spy(value: Any) -> type:
+        looked_at.append(value)
+        return type(value)
+
+    monkeypatch.setattr(engine, "type", spy, raising=False)
+    col = load_pack("enrollment-history").column("Enrollment Score")
+    engine._ValueNormalizer(col).column([55, "85", None, 2.0, "x"] * 3)
+    assert looked_at == []
+    engine._ValueNormalizer(col).column([55, 1, True])
+    assert looked_at[:3] == [55, 1, True], "0 or 1 in the memo: the cells are looked at"
+
+
+# --------------------------------------------------------------------------- compiled schemas
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 105),
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-10, max_value=110),
+    st.sampled_from(["", " ", "a", "ab c", "x@y.org", "x@y", "Completed", "85", "1/1/2025"]),
+    st.text(max_size=6),
+)
+_LEAVES = st.one_of(
+    st.builds(lambda t: {"type": t}, st.sampled_from(list(compiled._TYPES))),
+    st.builds(lambda ts: {"type": ts}, st.lists(st.sampled_from(["string", "number", "null"]))),
+    st.builds(lambda p: {"pattern": p}, st.sampled_from([r"^\S+$", "@", "^[a-z]+$", "a|b"])),
+    st.builds(lambda m: {"enum": m}, st.lists(_SCALARS, max_size=3)),
+    st.builds(lambda c: {"const": c}, _SCALARS),
+    st.builds(lambda k, n: {k: n}, st.sampled_from(["minLength", "maxLength"]), st.integers(0, 4)),
+    st.builds(lambda k, n: {k: n}, st.sampled_from(compiled._NUMERIC[:4]), st.integers(0, 100)),
+    st.builds(lambda n: {"multipleOf": n}, st.sampled_from([1, 2, 5, 0.5])),
+    st.sampled_from([True, False, {}, {"description": "x", "x-sheetcheck": {"rule": "r"}}]),
+)
+
+
+def _combined(inner: Any) -> Any:
+    pairs = st.lists(inner, min_size=1, max_size=3)
+    return st.one_of(
+        st.builds(lambda subs: {"allOf": subs}, pairs),
+        st.builds(lambda subs: {"anyOf": subs}, pairs),
+        st.builds(lambda subs: {"oneOf": subs}, pairs),
+        st.builds(lambda sub: {"not": sub}, inner),
+        st.builds(
+            lambda test, then, other, keep: {
+                "if": test,
+                **({"then": then} if keep in (0, 2) else {}),
+                **({"else": other} if keep in (1, 2) else {}),
+            },
+            inner,
+            inner,
+            inner,
+            st.integers(0, 3),
+        ),
+        st.builds(
+            lambda a, b: {**a, **b} if isinstance(a, dict) and isinstance(b, dict) else a,
+            inner,
+            inner,
+        ),
+    )
+
+
+SCHEMAS = st.recursive(_LEAVES, _combined, max_leaves=8)
+BUNDLED = [
+    col.schema
+    for name in (
+        "enrollment-history",
+        "student-roster",
+        "certification-registrations",
+        "ilr-learners",
+    )
+    for col in load_pack(name).columns
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(schema=st.one_of(SCHEMAS, st.sampled_from(BUNDLED)), value=_SCALARS)
+def test_compiled_yes_no_test_agrees_with_the_failing_paths(schema: Any, value: Any) -> None:
+    """The yes/no test passes exactly the values the path collector finds nothing wrong with,
+    and the compiled check returns the former paths, in their order."""
+    paths = reference_compile(schema)
+    if paths is None:
+        assert compiled.compile_value_test(schema) is None
+        return
+    test = compiled.compile_value_test(schema)
+    check = compiled.compile_value_schema(schema)
+    assert test is not None and check is not None
+    assert test(value) is (not paths(value))
+    assert check(value) == paths(value)

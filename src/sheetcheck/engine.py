@@ -732,9 +732,13 @@ class _ValueNormalizer:
         """One Norm per cell, computed once per distinct value (a C-level ``map`` over a memo).
 
         Dict keys treat True, 1 and 1.0 as equal; when a column holds booleans the memo is
-        keyed by (type, value) instead, so TRUE never borrows the verdict of 1.
+        keyed by (type, value) instead, so TRUE never borrows the verdict of 1. Only a memo
+        holding 0 or 1 can have mixed them up: the cells' types are looked at only then.
         """
-        if bool in set(map(type, raw)):
+        memo = self._memo = _Memo(self.one)
+        norms = list(map(memo.__getitem__, raw))
+        if (0 in memo or 1 in memo) and bool in set(map(type, raw)):
+            self._memo = {}
             typed = self._typed_memo = {(type(None), None): None, (str, ""): None}
 
             def by_type(value: CellValue) -> Norm | None:
@@ -744,8 +748,7 @@ class _ValueNormalizer:
                 return typed[key]
 
             return list(map(by_type, raw))
-        memo = self._memo = _Memo(self.one)
-        return list(map(memo.__getitem__, raw))
+        return norms
 
     def distinct(self) -> list[Norm | None]:
         """Every Norm the last :meth:`column` call produced, once each."""
@@ -797,8 +800,11 @@ class _ValueNormalizer:
 
     def _findings(self, json: Any) -> tuple[Finding, ...]:
         assert self.validate is not None
+        paths = self.validate(json)
+        if not paths:  # most values pass
+            return ()
         found: dict[str, dict[str, Any]] = {}
-        for path in self.validate(json):
+        for path in paths:
             annotation = self._annotations.get(path)
             if annotation is None:
                 annotation = self._annotations[path] = _annotation_for(self.col.schema, path)
