@@ -103,6 +103,22 @@ def reference_findings(self: Any, json: Any) -> tuple[Finding, ...]:
     return tuple(Finding(rule=rule, params=params) for rule, params in found.items())
 
 
+def reference_present(self: Any, column: str) -> list[bool]:
+    """Presence as the row rules computed it, anew for each use."""
+    return [v is not None for v in self.json(column)]
+
+
+def reference_row_rules(self: Any) -> None:
+    """The row rules' issues, every row's verdict looked at in turn."""
+    rules = [r for r in self.pack.row_rules if self._available(r)]
+    if not rules:
+        return
+    params = [dict(r.params) for r in rules]
+    for index, errors in enumerate(engine._row_verdicts(self, rules)):
+        for rule_id, column, entry in errors:
+            self._emit(rule_id, column, index, params[entry])
+
+
 def reference_accepted_rows(checker: Any, when: Any) -> list[int]:
     return [i for i, errors in enumerate(engine._row_verdicts(checker, [when])) if not errors]
 
@@ -132,6 +148,8 @@ def use_reference(patch: pytest.MonkeyPatch) -> None:
     patch.setattr(engine._TableChecker, "_table_check", reference_table_check)
     patch.setattr(engine._TableChecker, "folded", reference_folded)
     patch.setattr(engine._ValueNormalizer, "column", reference_column)
+    patch.setattr(engine._TableChecker, "present", reference_present)
+    patch.setattr(engine._TableChecker, "_row_rules", reference_row_rules)
     patch.setattr(engine, "compile_value_schema", reference_compile)
     patch.setattr(engine._ValueNormalizer, "_findings", reference_findings)
 

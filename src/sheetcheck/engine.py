@@ -273,6 +273,7 @@ class _TableChecker:
         self._typed: dict[str, list[Any]] = {}
         self._json: dict[str, list[Any]] = {}
         self._folded: dict[str, list[Any]] = {}
+        self._present: dict[str, list[bool]] = {}
         self._fix_normalizers: dict[str, _ValueNormalizer] = {}
         self.issues: list[Issue] = []
         self._rules: dict[str, tuple[Any, _RuleText]] = {}
@@ -291,6 +292,14 @@ class _TableChecker:
         if column not in self._json:
             self._json[column] = [n.json if n is not None else None for n in self.norms[column]]
         return self._json[column]
+
+    def present(self, column: str) -> list[bool]:
+        """Per table row: whether the cell holds a value (computed once per column)."""
+        if column not in self._present:
+            self._present[column] = list(
+                map(operator.is_not, self.json(column), itertools.repeat(None))
+            )
+        return self._present[column]
 
     def folded(self, column: str) -> list[Any]:
         if column not in self._folded:
@@ -427,8 +436,9 @@ class _TableChecker:
         if not rules:
             return
         params = [dict(r.params) for r in rules]  # one entry's own wording (consequence...)
-        for index, errors in enumerate(_row_verdicts(self, rules)):
-            for rule_id, column, entry in errors:
+        verdicts = _row_verdicts(self, rules)
+        for index in itertools.compress(itertools.count(), verdicts):  # the rows with errors
+            for rule_id, column, entry in verdicts[index]:
                 self._emit(rule_id, column, index, params[entry])
 
     def _available(self, rule: RowRule) -> bool:
@@ -646,9 +656,7 @@ def _row_verdicts(
         for col, by_value in rule.reads.items():
             reads[col] = reads.get(col, False) or by_value
     names = list(reads)
-    columns = [
-        checker.json(c) if reads[c] else [v is not None for v in checker.json(c)] for c in names
-    ]
+    columns = [checker.json(c) if reads[c] else checker.present(c) for c in names]
     validators = [(rule, Draft202012Validator(strip_annotations(rule.schema))) for rule in rules]
 
     def verdict(key: tuple[Any, ...]) -> list[tuple[str, str | None, int]]:
