@@ -22,16 +22,17 @@ from hypothesis import strategies as st
 
 from conftest import require_corpus
 from enrollment import IMPORT_DATE, table
-from sheetcheck import compiled, engine
+from sheetcheck import checker, compiled, engine, tables
 from sheetcheck.checker import CheckOptions, check_file
 from sheetcheck.engine import Context, check_table
 from sheetcheck.errors import SheetcheckError
 from sheetcheck.folding import fold_text
 from sheetcheck.functions import Finding, TableView, basic
 from sheetcheck.limits import Limits
-from sheetcheck.model import CellError, FileReport, Issue, Report, UncachedFormula
+from sheetcheck.model import CellError, FileReport, Issue, Report, Table, UncachedFormula
 from sheetcheck.packs import load_pack
 from sheetcheck.pool import Failed, map_isolated
+from sheetcheck.readers import SheetGrid
 from sheetcheck.report import write_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,6 +151,7 @@ def use_reference(patch: pytest.MonkeyPatch) -> None:
     patch.setattr(engine._ValueNormalizer, "column", reference_column)
     patch.setattr(engine._TableChecker, "present", reference_present)
     patch.setattr(engine._TableChecker, "_row_rules", reference_row_rules)
+    patch.setattr(checker, "build_table", reference_build_table)
     patch.setattr(engine, "compile_value_schema", reference_compile)
     patch.setattr(engine._ValueNormalizer, "_findings", reference_findings)
 
@@ -453,3 +455,63 @@ def test_compiled_yes_no_test_agrees_with_the_failing_paths(schema: Any, value: 
     assert test is not None and check is not None
     assert test(value) is (not paths(value))
     assert check(value) == paths(value)
+
+
+# --------------------------------------------------------------------------- blank rows
+
+
+def reference_build_table(grid: SheetGrid, offset: int) -> Table:
+    """build_table as it was: every row looked at for data before the transposition."""
+    header_cells = grid.rows[offset]
+    filled = [i for i, v in enumerate(header_cells) if v is not None and str(v).strip()]
+    start, stop = (filled[0], filled[-1] + 1) if filled else (0, 0)
+    header = [tables._text(v) or "" for v in header_cells[start:stop]]
+    width = stop - start
+    body: Sequence[Sequence[Any]] = grid.rows[offset + 1 :]
+    if any(len(r) != stop for r in body) or start:
+        body = [tables._span(r, start, stop, width) for r in body]
+    first_row = grid.first_row + offset + 1
+    keep = [k for k, r in enumerate(body) if tables._has_data(r)]
+    if len(keep) != len(body):
+        body = [body[k] for k in keep]
+    columns: list[Sequence[Any]] = list(zip(*body, strict=True)) if body else [() for _ in header]
+    return Table(
+        sheet=grid.name,
+        header_row=grid.first_row + offset,
+        header=header,
+        first_col=grid.first_col + start,
+        row_numbers=[first_row + k for k in keep],
+        columns=columns,
+    )
+
+
+_GRID_CELLS = st.sampled_from(
+    [None, "", " ", "\u00a0", "\t", "x", " y ", 0, 0.0, 1, False, True, 2.5, dt.date(2025, 1, 1)]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    rows=st.lists(st.lists(_GRID_CELLS, max_size=5), min_size=1, max_size=12),
+    offset=st.integers(0, 2),
+    first=st.integers(1, 3),
+)
+def test_build_table_drops_the_same_blank_rows(
+    rows: list[list[Any]], offset: int, first: int
+) -> None:
+    """Blank rows found once per distinct first value: the same table, row numbers and all."""
+    grid = SheetGrid("S", first, first, rows)
+    offset = min(offset, len(rows) - 1)
+    fast, reference = tables.build_table(grid, offset), reference_build_table(grid, offset)
+    assert fast == reference
+    assert [list(c) for c in fast.columns] == [list(c) for c in reference.columns]
+
+
+def test_build_table_without_blank_rows_looks_at_no_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    looked_at: list[Any] = []
+    monkeypatch.setattr(tables, "_has_data", lambda row: looked_at.append(row) or True)
+    rows: list[list[Any]] = [["Login ID", "Course Name"], ["a", None], ["a", "b"], ["c", 1]]
+    assert len(tables.build_table(SheetGrid("S", 1, 1, rows), 0)) == 3
+    assert looked_at == []
+    tables.build_table(SheetGrid("S", 1, 1, [*rows, [" ", "x"]]), 0)
+    assert looked_at, "a blank first cell: the rows are looked at"
