@@ -312,6 +312,8 @@ def test_duplicate_rows_over_shared_folded_columns(
         assert fast == list(reference_duplicate_rows(view, args, checker.context))
     if fold:
         assert checker.folded("Login ID") is checker.folded("Login ID"), "computed once"
+    for name in checker.norms:
+        assert checker.folded(name) == reference_folded(checker, name)
 
 
 # --------------------------------------------------------------------------- column values

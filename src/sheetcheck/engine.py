@@ -303,7 +303,8 @@ class _TableChecker:
 
     def folded(self, column: str) -> list[Any]:
         if column not in self._folded:
-            self._folded[column] = list(map(_FoldMemo().__getitem__, self.json(column)))
+            folded = _PerNorm(_folded_json)  # Norms hash by identity: no text hashed per row
+            self._folded[column] = list(map(folded.__getitem__, self.norms[column]))
         return self._folded[column]
 
     def cell(self, column: str | None, index: int) -> str:
@@ -337,7 +338,8 @@ class _TableChecker:
         return [
             i
             for i in issues
-            if not any((s, i.sheet, i.row) in reported for s in weaker.get(i.rule, ()))
+            if i.rule not in weaker
+            or not any((s, i.sheet, i.row) in reported for s in weaker[i.rule])
         ]
 
     def _missing_column(self, col: Column) -> None:
@@ -712,12 +714,21 @@ class _Memo(dict[Any, Any]):
         return value
 
 
-class _FoldMemo(dict[Any, Any]):
-    """Text folded as :func:`fold_text` folds it, other values as they are; once per value."""
+class _PerNorm(dict[Any, Any]):
+    """``part`` of each distinct Norm, computed on first lookup (None for an empty cell)."""
 
-    def __missing__(self, value: Any) -> Any:
-        folded = self[value] = fold_text(value) if value.__class__ is str else value
-        return folded
+    def __init__(self, part: Callable[[Norm], Any]) -> None:
+        super().__init__({None: None})
+        self.part = part
+
+    def __missing__(self, norm: Norm) -> Any:
+        value = self[norm] = self.part(norm)
+        return value
+
+
+def _folded_json(norm: Norm) -> Any:
+    """The normalized value, text folded as :func:`fold_text` folds it."""
+    return fold_text(norm.json) if norm.json.__class__ is str else norm.json
 
 
 class _ValueNormalizer:
