@@ -27,7 +27,7 @@ from sheetcheck.checker import CheckOptions, check_file
 from sheetcheck.engine import Context, check_table
 from sheetcheck.errors import SheetcheckError
 from sheetcheck.folding import fold_text
-from sheetcheck.functions import Finding, TableView, basic
+from sheetcheck.functions import Finding, TableView, basic, text
 from sheetcheck.limits import Limits
 from sheetcheck.model import CellError, FileReport, Issue, Report, Table, UncachedFormula
 from sheetcheck.packs import load_pack
@@ -76,7 +76,31 @@ def reference_folded(self: Any, column: str) -> list[Any]:
     return list(map(_FoldMemo().__getitem__, self.json(column)))
 
 
-REFERENCE_FUNCTIONS = {"duplicate-rows": reference_duplicate_rows}
+def reference_extra_spaces(
+    view: TableView, args: Mapping[str, Any], context: Context
+) -> Iterator[Finding]:
+    """extra-spaces as it was: every row in view visited in turn."""
+    for column in args["columns"]:
+        if not view.has(column):
+            continue
+        raw = view.raw(column)
+        verdicts: dict[str, str | None] = {}
+        for index in view.rows:
+            value = raw[index]
+            if value.__class__ is not str:
+                continue
+            if value not in verdicts:
+                cleaned = text.without_extra_spaces(value)
+                verdicts[value] = text._what(value) if cleaned and cleaned != value else None
+            spaces = verdicts[value]
+            if spaces is not None:
+                yield Finding(index, column, {"spaces": spaces})
+
+
+REFERENCE_FUNCTIONS = {
+    "duplicate-rows": reference_duplicate_rows,
+    "extra-spaces": reference_extra_spaces,
+}
 
 
 def reference_compile(schema: Any) -> Any:
@@ -314,6 +338,34 @@ def test_duplicate_rows_over_shared_folded_columns(
         assert checker.folded("Login ID") is checker.folded("Login ID"), "computed once"
     for name in checker.norms:
         assert checker.folded(name) == reference_folded(checker, name)
+
+
+_SPACED = st.sampled_from(
+    ["Fire Safety", " Fire Safety", "Fire  Safety", "Fire\u00a0Safety", " ", "", None, 3, "GDPR "]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(st.tuples(_SPACED, _SPACED).map(list), max_size=20),
+    picks=st.lists(st.integers(0, 19), unique=True).map(sorted),
+)
+def test_extra_spaces_found_by_distinct_value(rows: list[list[Any]], picks: list[int]) -> None:
+    header = ["Login ID", "Course Name"]
+    checker = engine._TableChecker(
+        load_pack("enrollment-history"),
+        table([["a@b.org", *r] for r in rows], header=[*header, "Extra"]),
+        Context(import_date=IMPORT_DATE),
+    )
+    for col in checker.pack.columns:
+        if col.name in checker.header.positions:
+            checker._column(col)
+    args = {"columns": ["Course Name", "Login ID"]}
+    selected = [i for i in picks if i < len(rows)]
+    for rows_in_view in (range(len(rows)), selected):
+        view = engine.TableView(checker, rows_in_view)
+        fast = list(text.extra_spaces(view, args, checker.context))
+        assert fast == list(reference_extra_spaces(view, args, checker.context))
 
 
 # --------------------------------------------------------------------------- column values
