@@ -16,6 +16,7 @@ from typing import Any
 
 Path = tuple[Any, ...]
 Check = Callable[[Any], list[Path]]
+Test = Callable[[Any], bool]
 
 _IGNORED = {
     "description",
@@ -36,9 +37,28 @@ class Unsupported(Exception):
 
 
 def compile_value_schema(schema: Any) -> Check | None:
-    """A function value -> [schema path of each failing keyword], or None if not compilable."""
+    """A function value -> [schema path of each failing keyword], or None if not compilable.
+
+    Most values pass: a flat yes/no test (:func:`compile_value_test`) answers first, and the
+    failing keywords are only collected for a value it rejects.
+    """
     try:
-        return _compile(schema)
+        paths = _compile(schema)
+        passes = _test(schema)
+    except Unsupported:
+        return None
+
+    def check(value: Any) -> list[Path]:
+        return [] if passes(value) else paths(value)
+
+    return check
+
+
+def compile_value_test(schema: Any) -> Test | None:
+    """A function value -> whether ``schema`` accepts it (no keyword fails), or None if not
+    compilable; the same verdict as the schema paths, without building them."""
+    try:
+        return _test(schema)
     except Unsupported:
         return None
 
@@ -153,3 +173,84 @@ def _conditional(condition: Any, schema: Mapping[str, Any]) -> Check:
         return [("else", *p) for p in other(v)] if other is not None else []
 
     return run
+
+
+# --------------------------------------------------------------------------- yes/no tests
+# The same keywords as above, answering only "does the value pass": no lists are built, and
+# the common shapes (one keyword, two, an if without else) are one closure each.
+
+
+def _test(schema: Any) -> Test:
+    if schema is True:
+        return lambda value: True
+    if schema is False:
+        return lambda value: False
+    if not isinstance(schema, Mapping):
+        raise Unsupported(repr(schema))
+    tests = [
+        _keyword_test(key, arg, schema)
+        for key, arg in schema.items()
+        if not (key in _IGNORED or key.startswith("x-") or key in ("then", "else"))
+    ]
+    return _all(tests)
+
+
+def _all(tests: list[Test]) -> Test:
+    if not tests:
+        return lambda value: True
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+        return lambda value: first(value) and second(value)
+    return lambda value: all(test(value) for test in tests)
+
+
+def _keyword_test(key: str, arg: Any, schema: Mapping[str, Any]) -> Test:
+    if key == "type":
+        kinds = [_TYPES[n] for n in ([arg] if isinstance(arg, str) else list(arg))]
+        if len(kinds) == 1:
+            return kinds[0]
+        return lambda v: any(kind(v) for kind in kinds)
+    if key == "enum":
+        members = list(arg)
+        return lambda v: any(_json_equal(v, m) for m in members)
+    if key == "const":
+        return lambda v: _json_equal(v, arg)
+    if key == "pattern":
+        search = re.compile(arg).search
+        return lambda v: not isinstance(v, str) or search(v) is not None
+    if key in ("minLength", "maxLength"):
+        if key == "minLength":
+            return lambda v: not isinstance(v, str) or len(v) >= arg
+        return lambda v: not isinstance(v, str) or len(v) <= arg
+    if key in _NUMERIC:
+        failures = _numeric(key, arg)
+        return lambda v: not failures(v)
+    if key == "allOf":
+        return _all([_test(sub) for sub in arg])
+    if key == "anyOf":
+        subs = [_test(sub) for sub in arg]
+        return lambda v: any(sub(v) for sub in subs)
+    if key == "oneOf":
+        subs = [_test(sub) for sub in arg]
+        return lambda v: sum(1 for sub in subs if sub(v)) == 1
+    if key == "not":
+        inner = _test(arg)
+        return lambda v: not inner(v)
+    if key == "if":
+        return _conditional_test(arg, schema)
+    raise Unsupported(key)
+
+
+def _conditional_test(condition: Any, schema: Mapping[str, Any]) -> Test:
+    test = _test(condition)
+    then = _test(schema["then"]) if "then" in schema else None
+    other = _test(schema["else"]) if "else" in schema else None
+    if other is None:
+        if then is None:
+            return lambda v: True
+        return lambda v: not test(v) or then(v)
+    if then is None:
+        return lambda v: test(v) or other(v)
+    return lambda v: then(v) if test(v) else other(v)

@@ -13,6 +13,7 @@ import datetime as dt
 import difflib
 import functools
 import itertools
+import operator
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -110,6 +111,11 @@ class TableView:
     def json(self, column: str) -> list[Any]:
         """Per table row: the normalized value (None when empty)."""
         return self._checker.json(column)
+
+    def folded(self, column: str) -> list[Any]:
+        """Per table row: the normalized value, text folded (case and repeated spaces do not
+        count); computed once per column, whichever checks compare it."""
+        return self._checker.folded(column)
 
     def raw(self, column: str) -> Sequence[CellValue]:
         return self._checker.raw(column)
@@ -266,6 +272,8 @@ class _TableChecker:
         self.norms: dict[str, list[Norm | None]] = {}
         self._typed: dict[str, list[Any]] = {}
         self._json: dict[str, list[Any]] = {}
+        self._folded: dict[str, list[Any]] = {}
+        self._present: dict[str, list[bool]] = {}
         self._fix_normalizers: dict[str, _ValueNormalizer] = {}
         self.issues: list[Issue] = []
         self._rules: dict[str, tuple[Any, _RuleText]] = {}
@@ -284,6 +292,20 @@ class _TableChecker:
         if column not in self._json:
             self._json[column] = [n.json if n is not None else None for n in self.norms[column]]
         return self._json[column]
+
+    def present(self, column: str) -> list[bool]:
+        """Per table row: whether the cell holds a value (computed once per column)."""
+        if column not in self._present:
+            self._present[column] = list(
+                map(operator.is_not, self.json(column), itertools.repeat(None))
+            )
+        return self._present[column]
+
+    def folded(self, column: str) -> list[Any]:
+        if column not in self._folded:
+            folded = _PerNorm(_folded_json)  # Norms hash by identity: no text hashed per row
+            self._folded[column] = list(map(folded.__getitem__, self.norms[column]))
+        return self._folded[column]
 
     def cell(self, column: str | None, index: int) -> str:
         if self.table.locate is not None:
@@ -316,7 +338,8 @@ class _TableChecker:
         return [
             i
             for i in issues
-            if not any((s, i.sheet, i.row) in reported for s in weaker.get(i.rule, ()))
+            if i.rule not in weaker
+            or not any((s, i.sheet, i.row) in reported for s in weaker[i.rule])
         ]
 
     def _missing_column(self, col: Column) -> None:
@@ -415,8 +438,9 @@ class _TableChecker:
         if not rules:
             return
         params = [dict(r.params) for r in rules]  # one entry's own wording (consequence...)
-        for index, errors in enumerate(_row_verdicts(self, rules)):
-            for rule_id, column, entry in errors:
+        verdicts = _row_verdicts(self, rules)
+        for index in itertools.compress(itertools.count(), verdicts):  # the rows with errors
+            for rule_id, column, entry in verdicts[index]:
                 self._emit(rule_id, column, index, params[entry])
 
     def _available(self, rule: RowRule) -> bool:
@@ -634,9 +658,7 @@ def _row_verdicts(
         for col, by_value in rule.reads.items():
             reads[col] = reads.get(col, False) or by_value
     names = list(reads)
-    columns = [
-        checker.json(c) if reads[c] else [v is not None for v in checker.json(c)] for c in names
-    ]
+    columns = [checker.json(c) if reads[c] else checker.present(c) for c in names]
     validators = [(rule, Draft202012Validator(strip_annotations(rule.schema))) for rule in rules]
 
     def verdict(key: tuple[Any, ...]) -> list[tuple[str, str | None, int]]:
@@ -653,7 +675,8 @@ def _row_verdicts(
 
 def _accepted_rows(checker: _TableChecker, when: RowRule) -> list[int]:
     """Indexes of the rows a check's ``when`` condition accepts."""
-    return [i for i, errors in enumerate(_row_verdicts(checker, [when])) if not errors]
+    verdicts = _row_verdicts(checker, [when])
+    return list(itertools.compress(itertools.count(), map(operator.not_, verdicts)))
 
 
 def _row_errors(
@@ -691,6 +714,23 @@ class _Memo(dict[Any, Any]):
         return value
 
 
+class _PerNorm(dict[Any, Any]):
+    """``part`` of each distinct Norm, computed on first lookup (None for an empty cell)."""
+
+    def __init__(self, part: Callable[[Norm], Any]) -> None:
+        super().__init__({None: None})
+        self.part = part
+
+    def __missing__(self, norm: Norm) -> Any:
+        value = self[norm] = self.part(norm)
+        return value
+
+
+def _folded_json(norm: Norm) -> Any:
+    """The normalized value, text folded as :func:`fold_text` folds it."""
+    return fold_text(norm.json) if norm.json.__class__ is str else norm.json
+
+
 class _ValueNormalizer:
     """Normalizes and validates the cells of one column, once per distinct value."""
 
@@ -711,9 +751,13 @@ class _ValueNormalizer:
         """One Norm per cell, computed once per distinct value (a C-level ``map`` over a memo).
 
         Dict keys treat True, 1 and 1.0 as equal; when a column holds booleans the memo is
-        keyed by (type, value) instead, so TRUE never borrows the verdict of 1.
+        keyed by (type, value) instead, so TRUE never borrows the verdict of 1. Only a memo
+        holding 0 or 1 can have mixed them up: the cells' types are looked at only then.
         """
-        if bool in set(map(type, raw)):
+        memo = self._memo = _Memo(self.one)
+        norms = list(map(memo.__getitem__, raw))
+        if (0 in memo or 1 in memo) and bool in set(map(type, raw)):
+            self._memo = {}
             typed = self._typed_memo = {(type(None), None): None, (str, ""): None}
 
             def by_type(value: CellValue) -> Norm | None:
@@ -723,8 +767,7 @@ class _ValueNormalizer:
                 return typed[key]
 
             return list(map(by_type, raw))
-        memo = self._memo = _Memo(self.one)
-        return list(map(memo.__getitem__, raw))
+        return norms
 
     def distinct(self) -> list[Norm | None]:
         """Every Norm the last :meth:`column` call produced, once each."""
@@ -776,8 +819,11 @@ class _ValueNormalizer:
 
     def _findings(self, json: Any) -> tuple[Finding, ...]:
         assert self.validate is not None
+        paths = self.validate(json)
+        if not paths:  # most values pass
+            return ()
         found: dict[str, dict[str, Any]] = {}
-        for path in self.validate(json):
+        for path in paths:
             annotation = self._annotations.get(path)
             if annotation is None:
                 annotation = self._annotations[path] = _annotation_for(self.col.schema, path)

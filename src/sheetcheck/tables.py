@@ -7,6 +7,7 @@ and do not end the data.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -78,21 +79,25 @@ def build_table(grid: SheetGrid, offset: int) -> Table:
     header = [_text(v) or "" for v in header_cells[start:stop]]
     width = stop - start
     body: Sequence[Sequence[CellValue]] = grid.rows[offset + 1 :]
-    if any(len(r) != stop for r in body) or start:
+    if start or set(map(len, body)) - {stop}:
         body = [_span(r, start, stop, width) for r in body]
     first_row = grid.first_row + offset + 1
-    keep = [k for k, r in enumerate(body) if _has_data(r)]
-    if len(keep) != len(body):
-        body = [body[k] for k in keep]
     columns: list[Sequence[CellValue]] = (
-        list(zip(*body, strict=True)) if body else [() for _ in header]
+        list(zip(*body, strict=True)) if body and width else [() for _ in header]
     )
+    numbers = range(first_row, first_row + len(body))
+    keep = _rows_kept(body, columns[0] if body and width else None)
+    if keep is None:
+        row_numbers = list(numbers)
+    else:
+        columns = [tuple(itertools.compress(column, keep)) for column in columns]
+        row_numbers = list(itertools.compress(numbers, keep))
     return Table(
         sheet=grid.name,
         header_row=grid.first_row + offset,
         header=header,
         first_col=grid.first_col + start,
-        row_numbers=[first_row + k for k in keep],
+        row_numbers=row_numbers,
         columns=columns,
     )
 
@@ -102,6 +107,28 @@ def _span(row: Sequence[CellValue], start: int, stop: int, width: int) -> Sequen
     if len(cells) < width:
         cells = [*cells, *([None] * (width - len(cells)))]
     return cells
+
+
+def _rows_kept(
+    body: Sequence[Sequence[CellValue]], first: Sequence[CellValue] | None
+) -> list[bool] | None:
+    """Per row of ``body``: whether it has data; None when every row has (the usual case).
+
+    The first cell settles almost every row (it holds the key): when each distinct value of
+    the ``first`` column does, no row is blank and no row is looked at one by one.
+    """
+    try:
+        if first is not None and all(map(_settles, set(first))):
+            return None
+    except TypeError:  # an unhashable cell value: no shortcut
+        pass
+    keep = [_has_data(row) for row in body]
+    return None if all(keep) else keep
+
+
+def _settles(first: CellValue) -> bool:
+    """A row whose first cell holds ``first`` is not blank, whatever its other cells hold."""
+    return bool(first) and (first.__class__ is not str or not first.isspace())
 
 
 def _has_data(cells: Sequence[Any]) -> bool:

@@ -176,6 +176,12 @@ class TableView(Protocol):
         """Per table row: the normalized value (None when empty)."""
         ...
 
+    def folded(self, column: str) -> list[Any]:
+        """Per table row: the normalized value with text folded as
+        :func:`sheetcheck.folding.fold_text` folds it (None when empty); the engine computes
+        it once per column and shares it between checks."""
+        ...
+
     def raw(self, column: str) -> Sequence[CellValue]:
         """Per table row: the cell value as read."""
         ...

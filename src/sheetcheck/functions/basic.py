@@ -9,11 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import operator
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..dates import DMY, EARLIEST, DateFormat
-from ..folding import fold_text
 from ..values import display_value
 from . import Context, Finding, TableView, ValueResult, check_function
 
@@ -116,11 +115,11 @@ def duplicate_rows(view: TableView, args: Mapping[str, Any], context: Context) -
     Empty key cells take part as empty; rows whose key cells are all empty are ignored.
     """
     fold = bool(args.get("ignore_case"))
-    columns = [_folded(view.json(c)) if fold else view.json(c) for c in args["key"]]
-    keys = list(zip(*columns, strict=True))
+    columns: list[Sequence[Any]] = [view.folded(c) if fold else view.json(c) for c in args["key"]]
     rows = view.rows
-    if not (isinstance(rows, range) and rows == range(len(keys))):
-        keys = [keys[i] for i in rows]
+    if not (isinstance(rows, range) and rows == range(len(columns[0]))):
+        columns = [_pick(column, rows) for column in columns]
+    keys = list(zip(*columns, strict=True))
     empty = (None,) * len(columns)
     positions = range(len(keys))
     # Each row's first occurrence, computed at C speed; a row is a repeat where it differs.
@@ -132,15 +131,11 @@ def duplicate_rows(view: TableView, args: Mapping[str, Any], context: Context) -
             yield Finding(rows[position], None, {"first_row": first_row})
 
 
-class _FoldMemo(dict[Any, Any]):
-    def __missing__(self, value: Any) -> Any:
-        folded = self[value] = fold_text(value) if value.__class__ is str else value
-        return folded
-
-
-def _folded(values: list[Any]) -> list[Any]:
-    """Text compared ignoring case and repeated spaces; each distinct value folded once."""
-    return list(map(_FoldMemo().__getitem__, values))
+def _pick(values: Sequence[Any], rows: Sequence[int]) -> Sequence[Any]:
+    """``values`` at ``rows``, in their order (picked at C speed)."""
+    if len(rows) < 2:  # itemgetter of one index gives the bare value, of none fails
+        return [values[i] for i in rows]
+    return operator.itemgetter(*rows)(values)  # a tuple of the values
 
 
 @check_function(

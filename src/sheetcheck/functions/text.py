@@ -8,8 +8,9 @@ a different name in a search.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from . import Context, Finding, TableView, check_function
@@ -47,23 +48,30 @@ def _what(text: str) -> str:
 def extra_spaces(view: TableView, args: Mapping[str, Any], context: Context) -> Iterator[Finding]:
     """Text cells with spaces around them, doubled inside, or non-breaking spaces.
 
-    Each distinct value is looked at once; ``spaces`` names what was found.
+    Each distinct value is looked at once, and the rows holding a spaced one are found at C
+    speed; ``spaces`` names what was found.
     """
     for column in args["columns"]:
         if not view.has(column):
             continue
         raw = view.raw(column)
-        verdicts: dict[str, str | None] = {}
-        for index in view.rows:
-            value = raw[index]
-            if value.__class__ is not str:
-                continue
-            if value not in verdicts:
+        spaced = {}
+        for value in set(raw):
+            if value.__class__ is str:
                 cleaned = without_extra_spaces(value)
-                verdicts[value] = _what(value) if cleaned and cleaned != value else None
-            spaces = verdicts[value]
-            if spaces is not None:
-                yield Finding(index, column, {"spaces": spaces})
+                if cleaned and cleaned != value:
+                    spaced[value] = _what(value)
+        if not spaced:
+            continue
+        rows = view.rows
+        if isinstance(rows, range) and rows == range(len(raw)):
+            found: Iterable[int] = itertools.compress(rows, map(spaced.__contains__, raw))
+        else:
+            found = [i for i in rows if raw[i] in spaced]
+        for index in found:
+            value = raw[index]
+            if value.__class__ is str:  # (a value of another type never equals a text)
+                yield Finding(index, column, {"spaces": spaced[value]})
 
 
 __all__ = ["extra_spaces", "without_extra_spaces"]
