@@ -62,16 +62,39 @@ def main() -> None:
         print(json.dumps(measure(args.rows[0], args.issues)))
         return
     print(f"{'rows':>10} {'issues':>7} {'actions':>7} {'response':>12} {'B/issue':>8} {'s':>6}")
+    measured: dict[int, dict[str, float]] = {}
     for rows in args.rows:
         done = subprocess.run(
             [sys.executable, __file__, "--one", "--rows", str(rows), "--issues", str(args.issues)],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
-        m = json.loads(done.stdout.strip().splitlines()[-1])
+        m = measured[rows] = json.loads(done.stdout.strip().splitlines()[-1])
         verdict = "ok" if m["actions"] <= 25 else "OVER 25"
         size = f"{m['bytes'] / 1e6:.2f} MB"
         print(f"{m['rows']:>10,} {m['issues']:>7,} {m['actions']:>7} {size:>12} "
               f"{m['bytes_per_issue']:>8.0f} {m['seconds']:>6.1f}  {verdict}")  # fmt: skip
+    print_targets(measured)
+
+
+def print_targets(measured: dict[int, dict[str, float]]) -> None:
+    """Target 4's lines, in the form bench_check.py prints its targets."""
+    print("\nTargets (issue 15), this run:")
+    print(f"  {'target':<58} {'measured':>8}  {'goal':<8}  verdict")
+    lines: list[tuple[str, float, str, bool | None]] = []
+    if 1_048_575 in measured:
+        actions = measured[1_048_575]["actions"]
+        lines.append(("4. 1,048,575 rows: Validate's actions", actions, "<= 25", actions <= 25))
+    if 50_000 in measured:
+        mb = measured[50_000]["bytes"] / 1e6
+        lines.append(("4. 50,000 rows, 5,000 issues: response, MB", mb, "< 1", mb < 1))
+    if 50_000 in measured and 1_048_575 in measured:
+        growth = measured[1_048_575]["bytes"] / measured[50_000]["bytes"]
+        lines.append(
+            ("4. response at 1,048,575 rows / at 50,000 (same issues)", growth, "~ 1", None)
+        )
+    for name, value, goal, met in lines:
+        verdict = "(information)" if met is None else "met" if met else "NOT met"
+        print(f"  {name:<58} {value:>8.2f}  {goal:<8}  {verdict}")
 
 
 if __name__ == "__main__":
