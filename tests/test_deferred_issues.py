@@ -192,6 +192,23 @@ def test_the_header_only_cases_report_the_same(monkeypatch: pytest.MonkeyPatch) 
     assert_same(deferred, check_table(pack, cut, Context(import_date=IMPORT_DATE)))
 
 
+EQUAL_BUT_NOT_THE_SAME = [True, 1, 1.0, "1", False, 0, 0.0, "TRUE", dt.date(2025, 1, 1)]
+
+
+@pytest.mark.parametrize("column", range(7))
+def test_equal_values_of_other_types_keep_their_own_words(
+    monkeypatch: pytest.MonkeyPatch, column: int
+) -> None:
+    """TRUE, 1 and 1.0 are one dict key: words the engine keeps per distinct value (a quoted
+    value, a "did you mean") must still be each cell's own, as the reference words them."""
+    base = ["ann@school.org", "GDPR", "Completed", 50, "1/1/2025", "2/1/2025", "3/1/2025"]
+    rows = [[*base[:column], value, *base[column + 1 :]] for value in EQUAL_BUT_NOT_THE_SAME]
+    pack = load_pack("enrollment-history")
+    deferred = check_table(pack, table(rows + rows), Context(import_date=IMPORT_DATE))
+    use_reference(monkeypatch)
+    assert_same(deferred, check_table(pack, table(rows + rows), Context(import_date=IMPORT_DATE)))
+
+
 # --------------------------------------------------------------------------- real files
 
 
