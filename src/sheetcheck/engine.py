@@ -42,6 +42,9 @@ _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 #: Where the engine leaves the columns whose fixes a fixer vetoed (FileReport.extra key).
 FIX_BLOCKED = "_fix_blocked"
 _UNFIXABLE = ("cell-error", "formula-not-calculated")
+# Where a placeholder's value comes from when the check's parameters do not give it.
+_CONSTANT, _CELL, _VALUE_Q, _COLUMN, _ROW_FIELD, _ROW, _VALUE, _UNKNOWN = range(8)
+_Step = tuple[str, int, Any]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -278,6 +281,10 @@ class _TableChecker:
         self.issues: list[Issue] = []
         self._rules: dict[str, tuple[Any, _RuleText]] = {}
         self._places: dict[str | None, tuple[int, str, str]] = {}
+        self._steps: dict[tuple[tuple[str, ...], bool], tuple[_Step, ...]] = {}
+        self._quotes: dict[tuple[type, Any], str] = {}
+        self._norms_shown: dict[Norm | None, str] = {}
+        self._suggestions: dict[tuple[type, Any], dict[str, str]] = {}
 
     # ---- accessors used by TableView
     def raw(self, column: str) -> Sequence[CellValue]:
@@ -516,7 +523,7 @@ class _TableChecker:
             location = table.locate(index, column or self.pack.key_column)
             cell = None
         if fix_value is not None:
-            params = {**params, **_did_you_mean(fix_value, self.dates)}
+            params = {**params, **self._did_you_mean(fix_value)}
         fields = self._message_fields(
             text.names,
             params,
@@ -541,6 +548,17 @@ class _TableChecker:
             location=location,
         )
 
+    def _did_you_mean(self, fix_value: Any) -> dict[str, str]:
+        """``_did_you_mean(fix_value)``, once per distinct fix (by type: TRUE is not 1)."""
+        key = (fix_value.__class__, fix_value)
+        try:
+            words = self._suggestions.get(key)
+        except TypeError:  # a fixer's unhashable value: worded each time
+            return _did_you_mean(fix_value, self.dates)
+        if words is None:
+            words = self._suggestions[key] = _did_you_mean(fix_value, self.dates)
+        return words
+
     def _rule(self, rule_id: str) -> tuple[Any, _RuleText]:
         """The rule and its shared texts, looked up once per rule (a Rule hashes slowly)."""
         known = self._rules.get(rule_id)
@@ -563,7 +581,7 @@ class _TableChecker:
 
     def _message_fields(
         self,
-        names: Iterable[str],
+        names: tuple[str, ...],
         params: Mapping[str, Any],
         *,
         column: str | None,
@@ -576,44 +594,92 @@ class _TableChecker:
         """The values of the placeholders ``names``, in that order: the check's own parameters
         first (a date in the pack's date format), then the pack's row fields (other columns of
         the row), then the location and value of the cell. A name none of them provides is a
-        bug in the pack or check: KeyError, at once."""
-        fields: dict[str, Any] = {}
-        row_fields = self.pack.row_fields if index is not None else {}
-        for name in names:
+        bug in the pack or check: KeyError, at once.
+
+        Where each name comes from when the parameters do not give it is decided once per
+        text (:meth:`_field_steps`), so an issue pays one lookup per placeholder."""
+        steps = self._steps.get((names, index is None))
+        if steps is None:
+            steps = self._steps[names, index is None] = self._field_steps(names, index is None)
+        fields: list[Any] = []
+        for name, kind, arg in steps:
             if name in params:
                 given = params[name]
-                fields[name] = self.dates.format(given) if isinstance(given, dt.date) else given
-            elif name in row_fields:
-                col = row_fields[name]
+                fields.append(self.dates.format(given) if isinstance(given, dt.date) else given)
+            elif kind == _CONSTANT:
+                fields.append(arg)
+            elif kind == _CELL:
+                fields.append(cell or f"row {row}")
+            elif kind == _VALUE_Q:
+                fields.append(self._quoted(value))
+            elif kind == _COLUMN:
+                fields.append(header_text or column or "")
+            elif kind == _ROW_FIELD:
                 assert index is not None
-                if col in self.norms:
-                    norm = self.norms[col][index]
-                    fields[name] = display_value(
-                        norm.json if norm is not None else None, self.dates
-                    )
-                elif col in self.header.positions:
-                    fields[name] = display_value(self.raw(col)[index], self.dates)
-                else:
-                    fields[name] = ""
-            elif name == "column":
-                fields[name] = header_text or column or ""
-            elif name == "cell":
-                fields[name] = cell or f"row {row}"
-            elif name == "row":
-                fields[name] = row
-            elif name == "value":
-                fields[name] = display_value(value, self.dates)
-            elif name == "value_q":
-                fields[name] = quote(value, self.dates)
-            elif name == "import_date":
-                fields[name] = self.import_date_text
-            elif name == "checked":
-                fields[name] = self.table.source or "this sheet"
-            elif name in ("suggestion", "suggestion_text", "reason"):
-                fields[name] = ""
+                fields.append(self._row_field(arg, index))
+            elif kind == _ROW:
+                fields.append(row)
+            elif kind == _VALUE:
+                fields.append(display_value(value, self.dates))
             else:
                 raise KeyError(name)
-        return tuple(fields.values())
+        return tuple(fields)
+
+    def _field_steps(self, names: Iterable[str], whole_table: bool) -> tuple[_Step, ...]:
+        """Per placeholder: (name, where its value comes from, what that needs) when the
+        check's parameters do not give it; the order of :meth:`_message_fields`'s lookups."""
+        row_fields = self.pack.row_fields if not whole_table else {}
+        constants = {
+            "import_date": self.import_date_text,
+            "checked": self.table.source or "this sheet",
+            "suggestion": "",
+            "suggestion_text": "",
+            "reason": "",
+        }
+        kinds = {
+            "column": _COLUMN,
+            "cell": _CELL,
+            "row": _ROW,
+            "value": _VALUE,
+            "value_q": _VALUE_Q,
+        }
+        steps: list[_Step] = []
+        for name in names:
+            if name in row_fields:
+                steps.append((name, _ROW_FIELD, row_fields[name]))
+            elif name in kinds:
+                steps.append((name, kinds[name], None))
+            elif name in constants:
+                steps.append((name, _CONSTANT, constants[name]))
+            else:
+                steps.append((name, _UNKNOWN, None))
+        return tuple(steps)
+
+    def _row_field(self, col: str, index: int) -> str:
+        """A row field: another column of the row as it reads (normalized once its column
+        has been, raw before; a column the sheet lacks reads as empty)."""
+        if col in self.norms:
+            norm = self.norms[col][index]
+            shown = self._norms_shown.get(norm)  # once per distinct Norm
+            if shown is None:
+                shown = self._norms_shown[norm] = display_value(
+                    norm.json if norm is not None else None, self.dates
+                )
+            return shown
+        if col in self.header.positions:
+            return display_value(self.raw(col)[index], self.dates)
+        return ""
+
+    def _quoted(self, value: Any) -> str:
+        """``quote(value)``, once per distinct cell value (by type: TRUE is not 1)."""
+        key = (value.__class__, value)
+        try:
+            shown = self._quotes.get(key)
+        except TypeError:  # not a cell value (a check's own): quoted each time
+            return quote(value, self.dates)
+        if shown is None:
+            shown = self._quotes[key] = quote(value, self.dates)
+        return shown
 
     @staticmethod
     def _without_shadowed(issues: list[Issue]) -> list[Issue]:

@@ -8,6 +8,8 @@ Nothing here does I/O.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -400,6 +402,101 @@ def _deferred_issue(*args: Any) -> Issue:
     return Issue.deferred(*args)
 
 
+# The slots an issue is sent with, and those that usually hold one value for every issue of a
+# report (the sheet; the words and the likely header of deferred issues; the location).
+_SENT = Issue.__slots__
+_OFTEN_SAME = frozenset({"_sheet", "_what", "_why", "_fix", "_likely", "_location"})
+
+
+def issue_columns(issues: Sequence[Issue]) -> tuple[Any, ...]:
+    """``issues`` as one list per slot, in :data:`_SENT` order: a list pickles at C speed where
+    an issue each costs a ``__reduce__`` call and a rebuilding call. A slot holding the same
+    object in every issue is sent once, as a one-item tuple; shared objects (a rule's texts,
+    the rule ids) stay shared, as pickle keeps them."""
+    columns: list[Any] = []
+    for name in _SENT:
+        column = list(map(operator.attrgetter(name), issues))
+        if (
+            column
+            and name in _OFTEN_SAME
+            and all(map(operator.is_, column, itertools.repeat(column[0])))
+        ):
+            columns.append((column[0],))
+        else:
+            columns.append(column)
+    return (len(issues), *columns)
+
+
+def issues_from_columns(columns: tuple[Any, ...]) -> list[Issue]:
+    """The issues :func:`issue_columns` took apart, each slot as it was."""
+    count, *slots = columns
+    spread = [
+        itertools.repeat(column[0], count) if isinstance(column, tuple) else column
+        for column in slots
+    ]
+    new = Issue.__new__
+    issues = []
+    for (
+        cell,
+        column_,
+        fields,
+        fix,
+        fix_value,
+        likely,
+        location,
+        row,
+        rule,
+        severity,
+        sheet,
+        text,
+        value,
+        what,
+        why,
+    ) in zip(*spread, strict=True):
+        issue = new(Issue)
+        issue._cell = cell
+        issue._column = column_
+        issue._fields = fields
+        issue._fix = fix
+        issue._fix_value = fix_value
+        issue._likely = likely
+        issue._location = location
+        issue._row = row
+        issue._rule = rule
+        issue._severity = severity
+        issue._sheet = sheet
+        issue._text = text
+        issue._value = value
+        issue._what = what
+        issue._why = why
+        issues.append(issue)
+    return issues
+
+
+def _file_report(  # noqa: PLR0917  (FileReport's field order, as __reduce__ sends it)
+    file: str,
+    template: str | None,
+    sheet: str | None,
+    header_row: int | None,
+    rows: int,
+    columns: tuple[Any, ...],
+    error: str | None,
+    template_reason: str,
+    extra: dict[str, Any],
+) -> FileReport:
+    return FileReport(
+        file,
+        template,
+        sheet,
+        header_row,
+        rows,
+        issues_from_columns(columns),
+        error,
+        template_reason,
+        extra,
+    )
+
+
 def json_value(value: Any) -> Any:
     """A cell value as JSON: dates as ISO text, Excel errors and formulas as their text."""
     if value is None or isinstance(value, (bool, int, str)):
@@ -413,7 +510,8 @@ def json_value(value: Any) -> Any:
 
 def sort_key(issue: Issue) -> tuple[int, int, str, str]:
     """Severity first, then row, then cell, then rule: the order every report uses."""
-    return (SEVERITY_ORDER[issue.severity], issue.row, issue.cell or "", issue.rule)
+    # The slots, not the properties: sorting 58,802 issues called 235,208 of them.
+    return (SEVERITY_ORDER[issue._severity], issue._row, issue._cell or "", issue._rule)
 
 
 @dataclass(slots=True)
@@ -429,6 +527,24 @@ class FileReport:
     error: str | None = None
     template_reason: str = ""  # why this template was chosen, when it was auto-detected
     extra: dict[str, Any] = field(default_factory=dict)  # pack-specific sections (reconciliation)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its issues as columns (:func:`issue_columns`): a report comes back
+        from the checking process at a third of the cost of one pickled object per issue."""
+        return (
+            _file_report,
+            (
+                self.file,
+                self.template,
+                self.sheet,
+                self.header_row,
+                self.rows,
+                issue_columns(self.issues),
+                self.error,
+                self.template_reason,
+                self.extra,
+            ),
+        )
 
     def count(self, severity: Severity) -> int:
         # A list of the severities counts in C: a report asks five times for 171,709 issues.

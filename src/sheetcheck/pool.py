@@ -26,7 +26,6 @@ by one through :func:`run_isolated`, with whatever isolation the platform has.
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import select
 import signal
@@ -35,7 +34,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, Generic, TypeVar
 
@@ -47,6 +46,7 @@ from sheetcheck.isolate import (
     _outcome,
     _reap,
     _timeout_error,
+    gc_paused,
     run_isolated,
 )
 from sheetcheck.limits import MIB, Limits
@@ -202,7 +202,7 @@ class _Pool(Generic[T]):
 
     def _outcome(self, worker: _Worker, payload: bytes, ending: tuple[int | None, int]) -> Any:
         try:
-            with _gc_paused():
+            with gc_paused():
                 return _outcome(
                     self._name(worker), payload, ending, self._stderr(worker), self.limits
                 )
@@ -269,24 +269,6 @@ class _Pool(Generic[T]):
             worker.stderr.close()
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a result is pickled or unpickled.
-
-    A report with 50,000 issues is 50,000 new objects (and as many tuples on the way): each
-    allocation burst would set off collections that re-scan them all (measured: 0.4 s of CPU
-    for 58,000 issues, more than the pickling itself). Nothing here makes cycles worth
-    collecting; the collector is restored in ``finally``.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _size(path: str) -> int:
     try:
         return os.path.getsize(path)
@@ -312,7 +294,7 @@ def _serve(
             if task is None:
                 break  # the parent closed the pipe: the batch is over
             index, alone = _TASK.unpack(task)
-            with _gc_paused():
+            with gc_paused():
                 data = _message(func, (items[index],))
             sys.stderr.flush()
             leaving = bool(alone) or _address_space() > limits.memory_bytes // 2
