@@ -36,8 +36,11 @@ from sheetcheck.model import (
     Issue,
     Location,
     Report,
+    SharedFields,
     UncachedFormula,
     column_letter,
+    json_value,
+    sort_key,
 )
 from sheetcheck.packs import load_pack
 from sheetcheck.pool import Failed, map_isolated
@@ -86,6 +89,93 @@ def every_field(
     return tuple(fields[name] for name in names)
 
 
+def former_issue(  # noqa: PLR0917  (the engine method's signature it stands in for)
+    self: Any,
+    rule_id: str,
+    column: str | None,
+    index: int | None,
+    params: Mapping[str, Any],
+    fix_value: Any = None,
+) -> Issue:
+    """The reference: one issue made at a time, every field filled in (:func:`every_field`)."""
+    rule, text = self._rule(rule_id)
+    table = self.table
+    if index is None:
+        row, cell, value, header_text = table.header_row, None, None, column
+    else:
+        row = table.row_numbers[index]
+        pos, letters, header_text = self._place(column)
+        cell = f"{letters}{row}"
+        value = table.columns[pos][index]
+    location = None
+    if index is not None and table.locate is not None:
+        location = table.locate(index, column or self.pack.key_column)
+        cell = None
+    if fix_value is not None:
+        params = {**params, **engine._did_you_mean(fix_value, self.dates)}
+    fields = every_field(
+        self,
+        text.names,
+        params,
+        column=column,
+        header_text=header_text,
+        index=index,
+        row=row,
+        cell=cell if location is None else str(location),
+        value=value,
+    )
+    return Issue.deferred(
+        rule_id,
+        rule.severity,
+        table.sheet,
+        row,
+        header_text,
+        cell,
+        json_value(value),
+        text,
+        fields,
+        fix_value=fix_value,
+        location=location,
+    )
+
+
+def former_column(self: Any, col: Any) -> None:
+    """The reference: a column's issues made row by row, in row order (the fix of a bad
+    value worked out at its first row)."""
+    normalize = engine._ValueNormalizer(col, self.dates)
+    raw = self.raw(col.name)
+    norms = normalize.column(raw)
+    self.norms[col.name] = norms
+    bad = {n for n in normalize.distinct() if n is not None and n.findings}
+    if not bad:
+        return
+    fixable = col.fix is not None and not self._vetoed(col, bad)
+    fixes: dict[Any, tuple[Any, ...]] = {}
+    for index, norm in enumerate(norms):
+        if norm not in bad:
+            continue
+        if fixable and norm not in fixes:
+            fixes[norm] = tuple(
+                self._fix_value(col, normalize, raw[index], f) for f in norm.findings
+            )
+        for k, finding in enumerate(norm.findings):
+            fix_value = fixes[norm][k] if fixable else None
+            self._emit(finding.rule or "", col.name, index, finding.params, fix_value)
+
+
+def one_row_at_a_time(  # noqa: PLR0917  (the engine method's signature it stands in for)
+    self: Any,
+    rule_id: str,
+    column: str | None,
+    indexes: Sequence[int],
+    params: Mapping[str, Any],
+    fix_value: Any = None,
+) -> None:
+    """The reference: a finding's issues made row by row, nothing shared between them."""
+    for index in indexes:
+        self.issues.append(self.issue(rule_id, column, index, params, fix_value))
+
+
 def uncached_rule(self: Any, rule_id: str) -> tuple[Any, Any]:
     """The reference looks the rule up for every issue, as the engine did."""
     rule = self.pack.rules.get(rule_id) or engine._builtin_rule(rule_id)
@@ -115,7 +205,9 @@ def uncached_findings(self: Any, json: Any) -> tuple[Finding, ...]:
 
 def use_reference(patch: pytest.MonkeyPatch) -> None:
     """The engine as it was: every field filled in, nothing looked up once and kept."""
-    patch.setattr(engine._TableChecker, "_message_fields", every_field)
+    patch.setattr(engine._TableChecker, "issue", former_issue)
+    patch.setattr(engine._TableChecker, "_emit_rows", one_row_at_a_time)
+    patch.setattr(engine._TableChecker, "_column", former_column)
     patch.setattr(engine._TableChecker, "_rule", uncached_rule)
     patch.setattr(engine._TableChecker, "_place", uncached_place)
     patch.setattr(engine._ValueNormalizer, "_findings", uncached_findings)
@@ -132,7 +224,14 @@ def reports(issues: list[Issue]) -> dict[str, str]:
     return texts
 
 
+def in_report_order(issues: list[Issue]) -> list[Issue]:
+    """check_table's issues come unsorted (a bad value's issues are made together); every
+    report sorts them (sort_key), and ties here are broken by what remains."""
+    return sorted(issues, key=lambda i: (sort_key(i), i.sheet, i.column or "", i.message))
+
+
 def assert_same(deferred: list[Issue], reference: list[Issue]) -> None:
+    deferred, reference = in_report_order(deferred), in_report_order(reference)
     assert deferred == reference
     assert reports(deferred) == reports(reference)
 
@@ -286,6 +385,27 @@ def test_words_are_filled_in_only_when_a_report_needs_them(
     assert calls == [len(found)], "each issue's words are filled in once"
     write_report(Report([item]), io.StringIO(), "text")
     assert calls == [len(found)]
+
+
+def test_the_issues_of_a_bad_value_share_their_placeholder_values() -> None:
+    """One bad value on 300 rows: its issues of each rule share one set of placeholder values
+    (made once, sent once); each still names its own cell when its words are filled in."""
+    rows = bad_rows(300)
+    found = check_table(
+        load_pack("enrollment-history"), table(rows), Context(import_date=IMPORT_DATE)
+    )
+    by_rule: dict[str, list[Issue]] = {}
+    for issue in found:
+        by_rule.setdefault(issue.rule, []).append(issue)
+    login = by_rule["invalid-login-id"]
+    assert len(login) == len(rows)
+    assert len({id(i._fields) for i in login}) == 1
+    assert isinstance(login[0]._fields, SharedFields)
+    shared_size = len(pickle.dumps(FileReport(file="f", template="t", rows=300, issues=found)))
+    assert [i.cell for i in login] == [f"A{n}" for n in range(2, 302)]
+    assert all(f" {i.cell} " in i.what for i in login), [i.what for i in login[:2]]
+    apart = [i._astuple() for i in found]  # worded: nothing shared any more
+    assert len(pickle.dumps(apart)) > shared_size
 
 
 def test_a_deferred_issue_travels_deferred_and_small() -> None:

@@ -9,6 +9,7 @@ few passes over plain lists.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import difflib
 import functools
@@ -29,6 +30,7 @@ from .model import (
     CellError,
     CellValue,
     Issue,
+    SharedFields,
     Table,
     UncachedFormula,
     cell_ref,
@@ -45,6 +47,7 @@ _UNFIXABLE = ("cell-error", "formula-not-calculated")
 # Where a placeholder's value comes from when the check's parameters do not give it.
 _CONSTANT, _CELL, _VALUE_Q, _COLUMN, _ROW_FIELD, _ROW, _VALUE, _UNKNOWN = range(8)
 _Step = tuple[str, int, Any]
+_Open = tuple[int, int, Any]  # a placeholder filled per row: (position, where from, what it needs)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -391,18 +394,16 @@ class _TableChecker:
         if not bad:
             return
         fixable = col.fix is not None and not self._vetoed(col, bad)
-        fixes: dict[Norm, tuple[Any, ...]] = {}
         # Norms hash by identity: the rows holding a bad value are found at C speed.
+        rows_of: dict[Norm, list[int]] = collections.defaultdict(list)
         for index in itertools.compress(itertools.count(), map(bad.__contains__, norms)):
-            norm = norms[index]
-            assert norm is not None
-            if fixable and norm not in fixes:  # once per distinct value
-                fixes[norm] = tuple(
-                    self._fix_value(col, normalize, raw[index], f) for f in norm.findings
+            rows_of[norms[index]].append(index)  # type: ignore[index]  # bad holds no None
+        for norm, rows in rows_of.items():  # the issues of a distinct value, made together
+            for finding in norm.findings:
+                fix_value = (
+                    self._fix_value(col, normalize, raw[rows[0]], finding) if fixable else None
                 )
-            for k, finding in enumerate(norm.findings):
-                fix_value = fixes[norm][k] if fixable else None
-                self._emit(finding.rule or "", col.name, index, finding.params, fix_value)
+                self._emit_rows(finding.rule or "", col.name, rows, finding.params, fix_value)
 
     # ---- fixes: the value a fixable finding's cell should hold, when it is certain
     def _vetoed(self, col: Column, bad: Iterable[Norm]) -> bool:
@@ -446,9 +447,12 @@ class _TableChecker:
             return
         params = [dict(r.params) for r in rules]  # one entry's own wording (consequence...)
         verdicts = _row_verdicts(self, rules)
+        rows_of: dict[tuple[str, str | None, int], list[int]] = collections.defaultdict(list)
         for index in itertools.compress(itertools.count(), verdicts):  # the rows with errors
-            for rule_id, column, entry in verdicts[index]:
-                self._emit(rule_id, column, index, params[entry])
+            for found in verdicts[index]:
+                rows_of[found].append(index)
+        for (rule_id, column, entry), rows in rows_of.items():
+            self._emit_rows(rule_id, column, rows, params[entry])
 
     def _available(self, rule: RowRule) -> bool:
         return all(c in self.norms for c in rule.reads)
@@ -496,6 +500,74 @@ class _TableChecker:
     ) -> None:
         self.issues.append(self.issue(rule_id, column, index, params, fix_value))
 
+    def _emit_rows(
+        self,
+        rule_id: str,
+        column: str | None,
+        indexes: Sequence[int],
+        params: Mapping[str, Any],
+        fix_value: Any = None,
+    ) -> None:
+        """The issues of one finding on every row of ``indexes`` (a bad value's rows, a row
+        rule's): what is the same on each row (the rule, its texts, the column, the check's
+        parameters and "did you mean") is worked out once, and the issues share their
+        placeholder values (:class:`~sheetcheck.model.SharedFields`) and JSON value, made once
+        per distinct cell value, unless a text names another column of the row."""
+        if self.table.locate is not None:  # cells placed by the table: one by one
+            for index in indexes:
+                self._emit(rule_id, column, index, params, fix_value)
+            return
+        rule, text = self._rule(rule_id)
+        if fix_value is not None:
+            params = {**params, **self._did_you_mean(fix_value)}
+        pos, letters, header_text = self._place(column)
+        fixed, varying = self._field_plan(text.names, params, column, header_text, False)
+        table = self.table
+        row_numbers, values, sheet = table.row_numbers, table.columns[pos], table.sheet
+        severity, new, append = rule.severity, Issue.deferred, self.issues.append
+        per_row = any(kind == _ROW_FIELD for _, kind, _ in varying)
+        cell_at = tuple(slot for slot, kind, _ in varying if kind == _CELL)
+        row_at = tuple(slot for slot, kind, _ in varying if kind == _ROW)
+        # (fields, JSON value) per distinct cell value, by type: TRUE is not 1
+        known: dict[tuple[type, Any], tuple[Any, Any]] = {}
+
+        def fields_of(index: int, row: int, cell: str, value: Any) -> tuple[Any, Any]:
+            filled = self._row_fields(fixed, varying, index=index, row=row, cell=cell, value=value)
+            if not per_row and (cell_at or row_at):
+                return SharedFields(filled, cell_at, row_at), json_value(value)
+            return filled, json_value(value)
+
+        for index in indexes:
+            row = row_numbers[index]
+            cell = f"{letters}{row}"
+            value = values[index]
+            if per_row:
+                fields, json = fields_of(index, row, cell, value)
+            else:
+                key = (value.__class__, value)
+                try:
+                    found = known.get(key)
+                except TypeError:  # an unhashable value: its own fields
+                    found = fields_of(index, row, cell, value)
+                if found is None:
+                    found = known[key] = fields_of(index, row, cell, value)
+                fields, json = found
+            append(
+                new(
+                    rule_id,
+                    severity,
+                    sheet,
+                    row,
+                    header_text,
+                    cell,
+                    json,
+                    text,
+                    fields,
+                    fix_value,
+                    None,
+                )
+            )
+
     def issue(
         self,
         rule_id: str,
@@ -524,16 +596,9 @@ class _TableChecker:
             cell = None
         if fix_value is not None:
             params = {**params, **self._did_you_mean(fix_value)}
-        fields = self._message_fields(
-            text.names,
-            params,
-            column=column,
-            header_text=header_text,
-            index=index,
-            row=row,
-            cell=cell if location is None else str(location),
-            value=value,
-        )
+        fixed, varying = self._field_plan(text.names, params, column, header_text, index is None)
+        place = cell if location is None else str(location)
+        fields = self._row_fields(fixed, varying, index=index, row=row, cell=place, value=value)
         return Issue.deferred(
             rule_id,
             rule.severity,
@@ -579,55 +644,73 @@ class _TableChecker:
             place = self._places[column] = (pos, letters, str(self.table.header[pos]))
         return place
 
-    def _message_fields(
+    def _field_plan(
         self,
         names: tuple[str, ...],
         params: Mapping[str, Any],
-        *,
         column: str | None,
         header_text: str | None,
+        whole_table: bool,
+    ) -> tuple[list[Any], tuple[_Open, ...]]:
+        """The values of the placeholders ``names``, in that order, as far as they are the
+        same on every row of a finding: the check's own parameters first (a date in the pack's
+        date format), then the texts of the run and the column. The rest (the cell, its value,
+        the pack's row fields: other columns of the row) are left None, and listed as
+        (position, where the value comes from, what that needs) for :meth:`_row_fields`. A
+        name nothing provides is a bug in the pack or check: KeyError, at once.
+
+        Where each name comes from when the parameters do not give it is decided once per
+        text (:meth:`_field_steps`), so a finding pays one lookup per placeholder."""
+        steps = self._steps.get((names, whole_table))
+        if steps is None:
+            steps = self._steps[names, whole_table] = self._field_steps(names, whole_table)
+        fixed: list[Any] = []
+        varying: list[_Open] = []
+        for name, kind, arg in steps:
+            if name in params:
+                given = params[name]
+                fixed.append(self.dates.format(given) if isinstance(given, dt.date) else given)
+            elif kind == _CONSTANT:
+                fixed.append(arg)
+            elif kind == _COLUMN:
+                fixed.append(header_text or column or "")
+            elif kind == _UNKNOWN:
+                raise KeyError(name)
+            else:
+                varying.append((len(fixed), kind, arg))
+                fixed.append(None)
+        return fixed, tuple(varying)
+
+    def _row_fields(
+        self,
+        fixed: list[Any],
+        varying: tuple[_Open, ...],
+        *,
         index: int | None,
         row: int,
         cell: str | None,
         value: Any,
     ) -> tuple[Any, ...]:
-        """The values of the placeholders ``names``, in that order: the check's own parameters
-        first (a date in the pack's date format), then the pack's row fields (other columns of
-        the row), then the location and value of the cell. A name none of them provides is a
-        bug in the pack or check: KeyError, at once.
-
-        Where each name comes from when the parameters do not give it is decided once per
-        text (:meth:`_field_steps`), so an issue pays one lookup per placeholder."""
-        steps = self._steps.get((names, index is None))
-        if steps is None:
-            steps = self._steps[names, index is None] = self._field_steps(names, index is None)
-        fields: list[Any] = []
-        for name, kind, arg in steps:
-            if name in params:
-                given = params[name]
-                fields.append(self.dates.format(given) if isinstance(given, dt.date) else given)
-            elif kind == _CONSTANT:
-                fields.append(arg)
-            elif kind == _CELL:
-                fields.append(cell or f"row {row}")
+        """A row's placeholder values: ``fixed`` with the places :meth:`_field_plan` left
+        open filled from the row, its cell and the cell's value."""
+        fields = fixed.copy()
+        for slot, kind, arg in varying:
+            if kind == _CELL:
+                fields[slot] = cell or f"row {row}"
             elif kind == _VALUE_Q:
-                fields.append(self._quoted(value))
-            elif kind == _COLUMN:
-                fields.append(header_text or column or "")
+                fields[slot] = self._quoted(value)
             elif kind == _ROW_FIELD:
                 assert index is not None
-                fields.append(self._row_field(arg, index))
+                fields[slot] = self._row_field(arg, index)
             elif kind == _ROW:
-                fields.append(row)
-            elif kind == _VALUE:
-                fields.append(display_value(value, self.dates))
+                fields[slot] = row
             else:
-                raise KeyError(name)
+                fields[slot] = display_value(value, self.dates)
         return tuple(fields)
 
     def _field_steps(self, names: Iterable[str], whole_table: bool) -> tuple[_Step, ...]:
         """Per placeholder: (name, where its value comes from, what that needs) when the
-        check's parameters do not give it; the order of :meth:`_message_fields`'s lookups."""
+        check's parameters do not give it; the order of :meth:`_field_plan`'s lookups."""
         row_fields = self.pack.row_fields if not whole_table else {}
         constants = {
             "import_date": self.import_date_text,

@@ -140,6 +140,45 @@ class IssueText(Protocol):
         ...
 
 
+class SharedFields:
+    """The placeholder values of the issues one finding raises on many rows, shared by all of
+    them: ``values`` with the rendering issue's own cell put in at the positions ``cell_at``
+    and its row number at ``row_at``. The engine then makes no tuple per issue, and a report
+    sent back from the checking process carries the values once, not once per issue."""
+
+    __slots__ = ("cell_at", "row_at", "values")
+
+    def __init__(
+        self, values: tuple[Any, ...], cell_at: tuple[int, ...], row_at: tuple[int, ...]
+    ) -> None:
+        self.values = values
+        self.cell_at = cell_at
+        self.row_at = row_at
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (SharedFields, (self.values, self.cell_at, self.row_at))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SharedFields):
+            return NotImplemented
+        return self.__reduce__() == other.__reduce__()
+
+    def __hash__(self) -> int:
+        return hash(self.__reduce__())
+
+    def __repr__(self) -> str:
+        return f"SharedFields{self.__reduce__()[1]!r}"
+
+    def of(self, issue: Issue) -> tuple[Any, ...]:
+        """The values for ``issue``."""
+        fields = list(self.values)
+        for at in self.cell_at:
+            fields[at] = issue._cell
+        for at in self.row_at:
+            fields[at] = issue._row
+        return tuple(fields)
+
+
 _PUBLIC = (
     "rule",
     "severity",
@@ -192,7 +231,7 @@ class Issue:
     # Private slots behind read-only properties: plain slot stores keep making an issue about
     # a microsecond (a frozen dataclass's object.__setattr__ calls cost five).
     _text: IssueText | None
-    _fields: Sequence[Any] | None
+    _fields: Sequence[Any] | SharedFields | None
 
     def __init__(  # noqa: PLR0917  (the positional order of the former dataclass; callers use it)
         self,
@@ -237,11 +276,12 @@ class Issue:
         cell: str | None,
         value: Any,
         text: IssueText,
-        fields: Sequence[Any],
+        fields: Sequence[Any] | SharedFields,
         fix_value: Any = None,
         location: Location | None = None,
     ) -> Issue:
-        """An issue whose what, why and fix are ``text.render(fields)``, rendered when first read."""
+        """An issue whose what, why and fix are ``text.render(fields)``, rendered when first read
+        (shared fields get the issue's own cell and row then)."""
         issue = cls.__new__(cls)
         issue._rule = rule
         issue._severity = severity
@@ -260,8 +300,11 @@ class Issue:
 
     def _render(self) -> None:
         if self._text is not None:
-            assert self._fields is not None
-            self._what, self._why, self._fix = self._text.render(self._fields)
+            fields = self._fields
+            assert fields is not None
+            if isinstance(fields, SharedFields):
+                fields = fields.of(self)
+            self._what, self._why, self._fix = self._text.render(fields)
             self._text = self._fields = None
 
     @property
@@ -405,6 +448,7 @@ def _deferred_issue(*args: Any) -> Issue:
 # The slots an issue is sent with, and those that usually hold one value for every issue of a
 # report (the sheet; the words and the likely header of deferred issues; the location).
 _SENT = Issue.__slots__
+_SENT_GETTER = operator.attrgetter(*_SENT)
 _OFTEN_SAME = frozenset({"_sheet", "_what", "_why", "_fix", "_likely", "_location"})
 
 
@@ -414,8 +458,10 @@ def issue_columns(issues: Sequence[Issue]) -> tuple[Any, ...]:
     object in every issue is sent once, as a one-item tuple; shared objects (a rule's texts,
     the rule ids) stay shared, as pickle keeps them."""
     columns: list[Any] = []
-    for name in _SENT:
-        column = list(map(operator.attrgetter(name), issues))
+    # every slot of an issue in one C call, then turned into columns at C speed
+    slots = list(zip(*map(_SENT_GETTER, issues), strict=True)) or [() for _ in _SENT]
+    for name, values in zip(_SENT, slots, strict=True):
+        column = list(values)
         if (
             column
             and name in _OFTEN_SAME
