@@ -408,6 +408,18 @@ def test_the_issues_of_a_bad_value_share_their_placeholder_values() -> None:
     assert len(pickle.dumps(apart)) > shared_size
 
 
+def test_a_rule_s_compiled_text_is_made_once_per_process() -> None:
+    """The files of a batch, and the reports their workers send back, share one compiled text
+    per rule: it is not compiled again per file, nor per report unpickled."""
+    pack = load_pack("enrollment-history")
+    first = check_table(pack, table(bad_rows(3)), Context(import_date=IMPORT_DATE))
+    second = check_table(pack, table(bad_rows(5)), Context(import_date=IMPORT_DATE))
+    text = {i.rule: i._text for i in first}
+    assert all(i._text is text[i.rule] for i in second)
+    copies = pickle.loads(pickle.dumps(FileReport(file="f", template="t", rows=5, issues=second)))
+    assert all(c._text is text[c.rule] for c in copies.issues)
+
+
 def test_a_deferred_issue_travels_deferred_and_small() -> None:
     found = check_table(
         load_pack("enrollment-history"), table(bad_rows(200)), Context(import_date=IMPORT_DATE)

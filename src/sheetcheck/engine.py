@@ -1099,7 +1099,7 @@ class _RuleText:
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_RuleText, (self.message, self.why, self.fix, self.names))
+        return (_shared_text, (self.message, self.why, self.fix, self.names))
 
     def render(self, values: Sequence[Any]) -> tuple[str, str, str]:
         if len(values) != len(self.names):
@@ -1176,7 +1176,14 @@ def _rule_text(rule: Any) -> _RuleText:
     names = set(_placeholders(rule))
     if "suggestion_text" in names:
         names.add("suggestion")  # _fill words the suggestion itself when only that was given
-    return _RuleText(rule.message, rule.why, rule.fix, tuple(sorted(names)))
+    return _shared_text(rule.message, rule.why, rule.fix, tuple(sorted(names)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _shared_text(message: str, why: str, fix: str, names: tuple[str, ...]) -> _RuleText:
+    """One compiled :class:`_RuleText` per wording in a process: the files of a batch, and
+    the reports their workers send back, reuse it instead of compiling it again per file."""
+    return _RuleText(message, why, fix, names)
 
 
 class _Parts(TypedDict):
