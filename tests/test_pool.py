@@ -15,6 +15,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +42,24 @@ def test_workers_are_reused_across_small_files() -> None:
     """One worker answers every item with --jobs 1: one fork for the batch, not one per file."""
     pids = list(map_isolated(pid_of, [f"item{n}" for n in range(6)], limits=LIMITS, jobs=1))
     assert len(set(pids)) == 1 and pids[0] != os.getpid()
+
+
+def test_a_worker_has_its_next_file_before_its_answer_is_unpickled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With --jobs 1 the one worker is already on item n+1 while item n's answer is unpickled
+    (and used by the caller): it does not wait for the parent between files."""
+    busy_on: list[list[int | None]] = []
+    unpickled = pool._Pool._unpickled
+
+    def watching(self: Any, *args: Any) -> Any:
+        busy_on.append([w.item for w in self.workers])
+        return unpickled(self, *args)
+
+    monkeypatch.setattr(pool._Pool, "_unpickled", watching)
+    items = [f"item{n}" for n in range(4)]
+    assert len(list(map_isolated(pid_of, items, limits=LIMITS, jobs=1))) == 4
+    assert busy_on == [[1], [2], [3], [None]]
 
 
 def test_results_come_back_in_the_order_given(tmp_path: Path) -> None:

@@ -18,7 +18,9 @@ Per-file isolation holds as before:
   the limit retires after its current file, so what earlier files left behind never eats into a
   later file's allowance.
 
-Results come back in the order the items were given, whatever order the workers finish in.
+Results come back in the order the items were given, whatever order the workers finish in. A
+worker is handed its next item as soon as its answer has arrived, before the parent unpickles
+that answer, so it never waits on the parent between files.
 Where ``os.fork`` does not exist (Windows, Pyodide) :func:`map_isolated` checks the files one
 by one through :func:`run_isolated`, with whatever isolation the platform has.
 """
@@ -195,17 +197,26 @@ class _Pool(Generic[T]):
         if len(worker.received) < _HEAD.size + length:
             return
         payload = bytes(worker.received[_HEAD.size : _HEAD.size + length])
-        self._finish(worker, self._outcome(worker, payload, (None, 0)))
+        item, stderr = worker.item, self._stderr(worker)
+        assert item is not None
+        worker.item = None
         if leaving:
             self._retire(worker, kill=False)
             worker.stderr.close()
+        # The worker starts on its next file while its answer is unpickled here, and while
+        # the caller uses it: it waits for a task only as long as a pipe write takes.
+        self._dispatch()
+        self.done[item] = self._unpickled(self.items[item], payload, (None, 0), stderr)
 
     def _outcome(self, worker: _Worker, payload: bytes, ending: tuple[int | None, int]) -> Any:
+        return self._unpickled(self._name(worker), payload, ending, self._stderr(worker))
+
+    def _unpickled(
+        self, name: str, payload: bytes, ending: tuple[int | None, int], stderr: str
+    ) -> Any:
         try:
             with gc_paused():
-                return _outcome(
-                    self._name(worker), payload, ending, self._stderr(worker), self.limits
-                )
+                return _outcome(name, payload, ending, stderr, self.limits)
         except Exception as exc:  # the item's own failure, handed back in its place
             return Failed(exc)
 
