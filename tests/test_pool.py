@@ -235,22 +235,33 @@ def test_a_usage_error_in_a_batch_stops_it_with_one_line(
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="watches the worker in /proc")
-def test_a_worker_killed_while_idle_is_replaced(tmp_path: Path) -> None:
-    """Its next file goes to a fresh worker instead of failing the batch."""
+def test_a_worker_killed_while_idle_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed from outside between two files (after its answer, before its next task): its
+    next file goes to a fresh worker instead of failing the batch."""
+    killed: list[int] = []
+    dispatch = pool._Pool._dispatch
+
+    def killing_the_idle_worker(self: Any) -> None:
+        idle = [w for w in self.workers if w.item is None and w.served == 1]
+        if idle and not killed:
+            killed.append(idle[0].pid)
+            os.kill(idle[0].pid, signal.SIGKILL)
+            for _ in range(60_000):  # a hang guard of 10 minutes, not a speed limit
+                if Path(f"/proc/{idle[0].pid}/stat").read_text().split()[2] == "Z":  # pipes shut
+                    break
+                time.sleep(0.01)
+            else:
+                pytest.fail(f"the killed worker {idle[0].pid} never became a zombie")
+        dispatch(self)
+
+    monkeypatch.setattr(pool._Pool, "_dispatch", killing_the_idle_worker)
     items = [str(tmp_path / n) for n in ("first", "second", "third")]
-    results = map_isolated(misbehave, items, limits=LIMITS, jobs=1)
-    first = next(results)
-    assert isinstance(first, str)
-    worker = int(first.rsplit(" ", 1)[1])
-    os.kill(worker, signal.SIGKILL)
-    for _ in range(60_000):  # a hang guard of 10 minutes, not a speed limit (a loaded machine)
-        if Path(f"/proc/{worker}/stat").read_text().split()[2] == "Z":  # dead, pipes closed
-            break
-        time.sleep(0.01)
-    else:
-        pytest.fail(f"the killed worker {worker} never became a zombie")
-    rest = list(results)
-    assert [str(r).split(" ok in ")[0] for r in rest] == ["second", "third"]
+    results = [str(r) for r in map_isolated(misbehave, items, limits=LIMITS, jobs=1)]
+    assert [r.split(" ok in ")[0] for r in results] == ["first", "second", "third"]
+    pids = [int(r.rsplit(" ", 1)[1]) for r in results]
+    assert killed == [pids[0]] and pids[1] == pids[2] != pids[0]
 
 
 @pytest.mark.parametrize("isolate", [True, False])
