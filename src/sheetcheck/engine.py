@@ -528,29 +528,27 @@ class _TableChecker:
         per_row = any(kind == _ROW_FIELD for _, kind, _ in varying)
         cell_at = tuple(slot for slot, kind, _ in varying if kind == _CELL)
         row_at = tuple(slot for slot, kind, _ in varying if kind == _ROW)
-        # (fields, JSON value) per distinct cell value, by type: TRUE is not 1
+        # (fields, JSON value) per distinct cell value (every CellValue hashes), by type:
+        # TRUE is not 1
         known: dict[tuple[type, Any], tuple[Any, Any]] = {}
-
-        def fields_of(index: int, row: int, cell: str, value: Any) -> tuple[Any, Any]:
-            filled = self._row_fields(fixed, varying, index=index, row=row, cell=cell, value=value)
-            if not per_row and (cell_at or row_at):
-                return SharedFields(filled, cell_at, row_at), json_value(value)
-            return filled, json_value(value)
-
         for index in indexes:
             row = row_numbers[index]
             cell = f"{letters}{row}"
             value = values[index]
-            if per_row:
-                fields, json = fields_of(index, row, cell, value)
+            if per_row:  # a text names another column of the row: fields of its own
+                fields: Any = self._row_fields(
+                    fixed, varying, index=index, row=row, cell=cell, value=value
+                )
+                json = json_value(value)
             else:
                 key = (value.__class__, value)
-                try:
-                    found = known.get(key)
-                except TypeError:  # an unhashable value: its own fields
-                    found = fields_of(index, row, cell, value)
+                found = known.get(key)
                 if found is None:
-                    found = known[key] = fields_of(index, row, cell, value)
+                    filled = self._row_fields(
+                        fixed, varying, index=index, row=row, cell=cell, value=value
+                    )
+                    shared = SharedFields(filled, cell_at, row_at) if cell_at or row_at else filled
+                    found = known[key] = (shared, json_value(value))
                 fields, json = found
             append(
                 new(
