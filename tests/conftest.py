@@ -1,7 +1,9 @@
-"""Shared test helpers: LibreOffice discovery and small workbook builders."""
+"""Shared test helpers: LibreOffice discovery, small workbook builders, and the comparison of
+a fast path's issues with its reference's."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -13,6 +15,9 @@ from typing import Any
 
 import pytest
 from hypothesis import settings
+
+from sheetcheck.model import FileReport, Issue, Report, sort_key
+from sheetcheck.report import write_report
 
 # The machine running the suite is shared and noisy: property tests judge results, not speed.
 settings.register_profile("sheetcheck", deadline=None, print_blob=True)
@@ -192,3 +197,27 @@ def project_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     (wheel,) = outdir.glob("sheetcheck-*.whl")
     return wheel
+
+
+def reports(issues: list[Issue]) -> dict[str, str]:
+    """The issues as every report format writes them."""
+    item = FileReport(file="f.xlsx", template="t", sheet="S", header_row=1, rows=9, issues=issues)
+    texts = {}
+    for fmt in ("json", "text", "csv"):
+        out = io.StringIO()
+        write_report(Report([item]), out, fmt)
+        texts[fmt] = out.getvalue()
+    return texts
+
+
+def in_report_order(issues: list[Issue]) -> list[Issue]:
+    """check_table's issues come unsorted (a bad value's, a row rule's issues are made
+    together); every report sorts them (sort_key), and ties here are broken by what remains."""
+    return sorted(issues, key=lambda i: (sort_key(i), i.sheet, i.column or "", i.message))
+
+
+def assert_same(fast: list[Issue], reference: list[Issue]) -> None:
+    """A fast path's issues against its reference's: the same issues, the same report bytes."""
+    fast, reference = in_report_order(fast), in_report_order(reference)
+    assert fast == reference
+    assert reports(fast) == reports(reference)

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import require_corpus
+from conftest import assert_same, reports, require_corpus
 from enrollment import HEADER, IMPORT_DATE, table
 from sheetcheck import engine
 from sheetcheck.checker import CheckOptions, check_file
@@ -40,7 +40,6 @@ from sheetcheck.model import (
     UncachedFormula,
     column_letter,
     json_value,
-    sort_key,
 )
 from sheetcheck.packs import load_pack
 from sheetcheck.pool import Failed, map_isolated
@@ -211,29 +210,6 @@ def use_reference(patch: pytest.MonkeyPatch) -> None:
     patch.setattr(engine._TableChecker, "_rule", uncached_rule)
     patch.setattr(engine._TableChecker, "_place", uncached_place)
     patch.setattr(engine._ValueNormalizer, "_findings", uncached_findings)
-
-
-def reports(issues: list[Issue]) -> dict[str, str]:
-    """The issues as every report format writes them."""
-    item = FileReport(file="f.xlsx", template="t", sheet="S", header_row=1, rows=9, issues=issues)
-    texts = {}
-    for fmt in ("json", "text", "csv"):
-        out = io.StringIO()
-        write_report(Report([item]), out, fmt)
-        texts[fmt] = out.getvalue()
-    return texts
-
-
-def in_report_order(issues: list[Issue]) -> list[Issue]:
-    """check_table's issues come unsorted (a bad value's issues are made together); every
-    report sorts them (sort_key), and ties here are broken by what remains."""
-    return sorted(issues, key=lambda i: (sort_key(i), i.sheet, i.column or "", i.message))
-
-
-def assert_same(deferred: list[Issue], reference: list[Issue]) -> None:
-    deferred, reference = in_report_order(deferred), in_report_order(reference)
-    assert deferred == reference
-    assert reports(deferred) == reports(reference)
 
 
 # --------------------------------------------------------------------------- generated tables

@@ -9,7 +9,6 @@ the pieces are also compared one by one on generated values.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import itertools
 import operator
 from collections.abc import Iterator, Mapping, Sequence
@@ -20,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import require_corpus
+from conftest import assert_same, require_corpus
 from enrollment import IMPORT_DATE, table
 from sheetcheck import checker, compiled, engine, tables
 from sheetcheck.checker import CheckOptions, check_file
@@ -31,17 +30,13 @@ from sheetcheck.functions import Finding, TableView, basic, text
 from sheetcheck.limits import Limits
 from sheetcheck.model import (
     CellError,
-    FileReport,
     Issue,
-    Report,
     Table,
     UncachedFormula,
-    sort_key,
 )
 from sheetcheck.packs import load_pack
 from sheetcheck.pool import Failed, map_isolated
 from sheetcheck.readers import SheetGrid
-from sheetcheck.report import write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "workbook_templates" / "samples").glob("*.xlsx"))
@@ -189,29 +184,6 @@ def use_reference(patch: pytest.MonkeyPatch) -> None:
 
 
 # --------------------------------------------------------------------------- whole reports
-
-
-def reports(issues: list[Issue]) -> dict[str, str]:
-    """The issues as every report format writes them."""
-    item = FileReport(file="f.xlsx", template="t", sheet="S", header_row=1, rows=9, issues=issues)
-    texts = {}
-    for fmt in ("json", "text", "csv"):
-        out = io.StringIO()
-        write_report(Report([item]), out, fmt)
-        texts[fmt] = out.getvalue()
-    return texts
-
-
-def in_report_order(issues: list[Issue]) -> list[Issue]:
-    """check_table's issues come unsorted (a bad value's, a row rule's issues are made
-    together); every report sorts them (sort_key), and ties here are broken by what remains."""
-    return sorted(issues, key=lambda i: (sort_key(i), i.sheet, i.column or "", i.message))
-
-
-def assert_same(fast: list[Issue], reference: list[Issue]) -> None:
-    fast, reference = in_report_order(fast), in_report_order(reference)
-    assert fast == reference
-    assert reports(fast) == reports(reference)
 
 
 LOGINS = [
