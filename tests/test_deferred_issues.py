@@ -377,11 +377,10 @@ def test_the_issues_of_a_bad_value_share_their_placeholder_values() -> None:
     assert len(login) == len(rows)
     assert len({id(i._fields) for i in login}) == 1
     assert isinstance(login[0]._fields, SharedFields)
-    shared_size = len(pickle.dumps(FileReport(file="f", template="t", rows=300, issues=found)))
+    sent = pickle.loads(pickle.dumps(FileReport(file="f", template="t", rows=300, issues=found)))
+    assert len({id(i._fields) for i in sent.issues if i.rule == "invalid-login-id"}) == 1
     assert [i.cell for i in login] == [f"A{n}" for n in range(2, 302)]
     assert all(f" {i.cell} " in i.what for i in login), [i.what for i in login[:2]]
-    apart = [i._astuple() for i in found]  # worded: nothing shared any more
-    assert len(pickle.dumps(apart)) > shared_size
 
 
 def test_a_rule_s_compiled_text_is_made_once_per_process() -> None:
